@@ -1,0 +1,9 @@
+import { authHandlers } from '../auth/handlers';
+import { systemHandlers } from '../system/handlers';
+import type { Handlers } from './context';
+
+/** Every contract method's implementation; the type makes a missing one a compile error. */
+export const handlers: Handlers = {
+  ...systemHandlers,
+  ...authHandlers,
+};

@@ -1,0 +1,45 @@
+import type { z } from 'zod';
+import { authMethods } from './auth';
+import { systemMethods } from './system';
+import type { MethodDef } from './define';
+
+export * from './define';
+export * from './common';
+export * from './auth';
+export * from './system';
+
+/** The whole API: one table, shared by the core, both transports and the renderer. */
+export const methods = {
+  ...systemMethods,
+  ...authMethods,
+} satisfies Record<string, MethodDef>;
+
+export type Methods = typeof methods;
+export type MethodName = keyof Methods;
+export type MethodInput<M extends MethodName> = z.input<Methods[M]['input']>;
+export type MethodParsedInput<M extends MethodName> = z.output<Methods[M]['input']>;
+export type MethodOutput<M extends MethodName> = z.output<Methods[M]['output']>;
+
+export function isMethodName(name: string): name is MethodName {
+  return Object.prototype.hasOwnProperty.call(methods, name);
+}
+
+/** Events pushed from the core to every connected client. */
+export interface EventMap {
+  /** Rows changed in these tables (by this or another device). */
+  'data.changed': { tables: string[] };
+  /** The session was locked (idle timeout or another window). */
+  'session.locked': { reason: 'idle' | 'manual' };
+  /** Progress of long work started by this client. */
+  'job.progress': { jobId: string; done: number; total: number; stage: string };
+}
+export type EventName = keyof EventMap;
+
+/** The surface the preload exposes as `window.harbor`, and the HTTP client mirrors. */
+export interface HarborBridge {
+  invoke<M extends MethodName>(
+    method: M,
+    input: MethodInput<M>,
+  ): Promise<import('../errors').Result<MethodOutput<M>>>;
+  on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void): () => void;
+}
