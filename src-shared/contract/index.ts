@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { authMethods } from './auth';
 import { systemMethods } from './system';
 import type { MethodDef } from './define';
+import type { Result } from '../errors';
 
 export * from './define';
 export * from './common';
@@ -40,6 +41,6 @@ export interface HarborBridge {
   invoke<M extends MethodName>(
     method: M,
     input: MethodInput<M>,
-  ): Promise<import('../errors').Result<MethodOutput<M>>>;
+  ): Promise<Result<MethodOutput<M>>>;
   on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void): () => void;
 }

@@ -2,7 +2,7 @@
  * Opens the encrypted database: SQLCipher 4 format with a raw 256-bit key.
  * A wrong or missing key never creates, truncates or rewrites the file.
  */
-import { existsSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { HarborError } from '../../../src-shared/errors';
 
@@ -40,6 +40,8 @@ export function openDatabase({ file, key, create = true, readonly = false }: Ope
     throw error;
   }
   if (!readonly) {
+    // Encrypted anyway, but nobody else on the machine needs to read it.
+    if (!exists) chmodSync(file, 0o600);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
   }

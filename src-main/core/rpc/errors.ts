@@ -24,6 +24,10 @@ export function zodFieldErrors(error: z.ZodError): FieldError[] {
   const out: FieldError[] = [];
   for (const issue of error.issues) {
     const path = issue.path.map(String).join('.');
+    if (issue.input === undefined && issue.code !== 'unrecognized_keys' && issue.code !== 'custom') {
+      out.push({ path, messageKey: 'validation.required' });
+      continue;
+    }
     if (issue.message.startsWith('validation.')) {
       out.push({ path, messageKey: issue.message });
       continue;
@@ -50,7 +54,7 @@ export function zodFieldErrors(error: z.ZodError): FieldError[] {
         for (const key of issue.keys) out.push({ path: path ? `${path}.${key}` : key, messageKey: 'validation.unrecognized_keys' });
         break;
       case 'invalid_type':
-        out.push({ path, messageKey: issue.input === undefined ? 'validation.required' : 'validation.invalid_type' });
+        out.push({ path, messageKey: 'validation.invalid_type' });
         break;
       case 'invalid_value':
         out.push({ path, messageKey: 'validation.invalid_value' });

@@ -1,8 +1,5 @@
 /**
- * The database schema (drizzle-orm). `npm run db:generate` turns changes here
- * into a new migration under `migrations/`.
- *
- * Two kinds of tables:
+ * Foundation tables. Two kinds of tables:
  * - synced tables hold office data. Every row follows the conventions of
  *   `syncedColumns` and is written only through `Writer`, which records each
  *   change in `change_log` in the same transaction;
@@ -102,5 +99,3 @@ export const localMeta = sqliteTable('local_meta', {
   updatedAt: integer('updated_at').notNull().default(sql`0`),
 });
 
-/** Tables whose rows are office data, written through `Writer` and synced. */
-export const SYNCED_TABLES = { users, settings } as const;

@@ -1,0 +1,10 @@
+/**
+ * The database schema (drizzle-orm), one file per business area.
+ * `npm run db:generate` turns changes here into a new migration.
+ */
+export * from './core';
+
+import { settings, users } from './core';
+
+/** Tables of office data: written only through `Writer`, logged in `change_log`, synced between desktops. */
+export const SYNCED_TABLES = { users, settings } as const;

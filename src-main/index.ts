@@ -1,0 +1,2 @@
+// Electron shell entry: see src-main/shell.
+export {};
