@@ -40,7 +40,7 @@ export const authMethods = {
     summary: 'Sign in with username and password; returns a session token.',
     access: 'public',
     mutates: true,
-    input: z.object({ username: usernameSchema, password: z.string().min(1).max(256) }),
+    input: z.object({ username: usernameSchema, password: z.string().min(1).max(256) }).strict(),
     output: sessionSchema,
   }),
   'auth.logout': method({
@@ -72,14 +72,14 @@ export const authMethods = {
     access: 'authenticated',
     whileLocked: true,
     mutates: true,
-    input: z.object({ password: z.string().min(1).max(256) }),
+    input: z.object({ password: z.string().min(1).max(256) }).strict(),
     output: okOutput,
   }),
   'auth.changePassword': method({
     summary: 'Change the signed-in user’s password.',
     access: 'authenticated',
     mutates: true,
-    input: z.object({ currentPassword: z.string().min(1).max(256), newPassword: passwordSchema }),
+    input: z.object({ currentPassword: z.string().min(1).max(256), newPassword: passwordSchema }).strict(),
     output: okOutput,
   }),
   'auth.setPreferences': method({

@@ -1,0 +1,184 @@
+import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openCore } from '../../src-main/core';
+import { applyKey, openDatabase } from '../../src-main/core/db/connection';
+import { FileKeyStore } from '../../src-main/core/db/keystore';
+import { migrate, SCHEMA_VERSION, schemaVersionOf } from '../../src-main/core/db/migrate';
+import { migrations } from '../../src-main/core/db/migrations';
+import { HarborError } from '../../src-shared/errors';
+import { makeTestCore, setUpOffice, tempDir, type TestCore } from '../helpers/core';
+
+let core: TestCore | null = null;
+afterEach(() => {
+  core?.dispose();
+  core = null;
+});
+
+function sha(file: string): string {
+  return require('node:crypto').createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+const require = createRequire(import.meta.url);
+
+describe('encrypted database', () => {
+  it('is a SQLCipher 4 file: no plaintext header, and the official SQLCipher library opens it with the key', async () => {
+    core = makeTestCore();
+    await setUpOffice(core);
+    core.close();
+    const file = join(core.dir, 'harbor.db');
+    const head = readFileSync(file).subarray(0, 16).toString('latin1');
+    expect(head.startsWith('SQLite format 3')).toBe(false);
+    expect(readFileSync(file).includes(Buffer.from('海港贸易'))).toBe(false);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(core.keyFile).mode & 0o777).toBe(0o600);
+
+    const sqlcipher = require('@journeyapps/sqlcipher') as typeof import('@journeyapps/sqlcipher');
+    const key = readFileSync(core.keyFile, 'utf8').trim();
+    const official = new sqlcipher.Database(file);
+    const query = <T>(sql: string) =>
+      new Promise<T>((resolve, reject) => official.get(sql, (err: Error | null, row: T) => (err ? reject(err) : resolve(row))));
+    await new Promise<void>((resolve, reject) => official.exec(`PRAGMA key = "x'${key}'"`, (err) => (err ? reject(err) : resolve())));
+    const version = await query<{ cipher_version: string }>('PRAGMA cipher_version');
+    expect(version.cipher_version).toMatch(/^4\./);
+    const office = await query<{ value: string }>("SELECT value FROM settings WHERE id = 'officeName'");
+    expect(JSON.parse(office.value)).toBe('海港贸易有限公司');
+    await new Promise<void>((resolve) => official.close(() => resolve()));
+  });
+
+  it('refuses a wrong key with a clear error and leaves the file byte for byte unchanged', async () => {
+    core = makeTestCore();
+    await setUpOffice(core);
+    core.close();
+    const file = join(core.dir, 'harbor.db');
+    const before = sha(file);
+    const wrongKey = Buffer.alloc(32, 7);
+    expect(() => openDatabase({ file, key: wrongKey })).toThrowError(HarborError);
+    try {
+      openDatabase({ file, key: wrongKey });
+    } catch (error) {
+      expect((error as HarborError).messageKey).toBe('errors.db_wrong_key');
+    }
+    expect(sha(file)).toBe(before);
+    expect(existsSync(`${file}-wal`) ? statSync(`${file}-wal`).size : 0).toBe(0);
+  });
+
+  it('refuses to start when the key is missing but the database exists, without touching it', async () => {
+    core = makeTestCore();
+    await setUpOffice(core);
+    core.close();
+    const file = join(core.dir, 'harbor.db');
+    const before = sha(file);
+    const keyStore = new FileKeyStore(join(core.dir, 'missing.key'));
+    expect(() => openCore({ dataDir: core!.dir, keyStore })).toThrowError(/db_key_missing/);
+    expect(sha(file)).toBe(before);
+    expect(existsSync(join(core.dir, 'missing.key'))).toBe(false);
+  });
+
+  it('uses WAL, foreign keys and in-memory temp storage', () => {
+    core = makeTestCore();
+    const db = core.services.db;
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(db.pragma('temp_store', { simple: true })).toBe(2);
+    expect(db.pragma('cipher', { simple: true })).toBe('sqlcipher');
+  });
+
+  it('refuses a database from a newer app version before changing anything', async () => {
+    core = makeTestCore();
+    await setUpOffice(core);
+    core.services.db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    core.close();
+    const file = join(core.dir, 'harbor.db');
+    const before = sha(file);
+    try {
+      openCore({ dataDir: core.dir, keyStore: new FileKeyStore(core.keyFile) });
+      expect.unreachable('a newer database must be refused');
+    } catch (error) {
+      expect((error as HarborError).messageKey).toBe('errors.db_too_new');
+      expect((error as HarborError).params).toEqual({ found: SCHEMA_VERSION + 1, known: SCHEMA_VERSION });
+    }
+    expect(sha(file)).toBe(before);
+  });
+});
+
+/** Inserts one row into every table, with values that fit each column's declared type. */
+function fillEveryTable(db: Database.Database): Record<string, number> {
+  const tables = db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND sql NOT LIKE 'CREATE VIRTUAL%'")
+    .all() as { name: string }[];
+  const counts: Record<string, number> = {};
+  for (const { name } of tables) {
+    if (name.includes('_fts')) continue;
+    const cols = db.prepare(`PRAGMA table_info("${name}")`).all() as { name: string; type: string; pk: number }[];
+    const values = cols.map((c) => {
+      const type = c.type.toUpperCase();
+      if (c.name === 'value' || c.name === 'data' || c.name.endsWith('_json') || c.name === 'custom') return '{}';
+      if (type.includes('INT')) return c.pk ? null : 1;
+      return c.pk ? `${name}-pk-${Math.random()}` : `${name}-${c.name}`;
+    });
+    db.prepare(`INSERT INTO "${name}" (${cols.map((c) => `"${c.name}"`).join(',')}) VALUES (${cols.map(() => '?').join(',')})`).run(
+      ...values,
+    );
+    counts[name] = (db.prepare(`SELECT count(*) AS n FROM "${name}"`).get() as { n: number }).n;
+  }
+  return counts;
+}
+
+describe('migrations', () => {
+  it('the embedded migrations match the drizzle-kit output', () => {
+    const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
+    expect(() => execFileSync('node', ['scripts/embed-migrations.mjs', '--check'], { stdio: 'pipe' })).not.toThrow();
+  });
+
+  it.each(migrations.slice(1).map((m) => m.version))(
+    'migrating to version %i keeps the data of the version before, and copies the file first',
+    (version) => {
+      const dir = tempDir();
+      const file = join(dir, 'harbor.db');
+      const key = Buffer.alloc(32, 3);
+      const db = openDatabase({ file, key });
+      migrate(db, file, migrations.slice(0, version - 1));
+      expect(schemaVersionOf(db)).toBe(version - 1);
+      const before = fillEveryTable(db);
+      const result = migrate(db, file, migrations.slice(0, version));
+      expect(result).toMatchObject({ from: version - 1, to: version });
+      expect(result.backupFile && existsSync(result.backupFile)).toBeTruthy();
+      for (const [table, count] of Object.entries(before)) {
+        expect((db.prepare(`SELECT count(*) AS n FROM "${table}"`).get() as { n: number }).n, table).toBe(count);
+      }
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+      db.close();
+      // The copy is the old version, still encrypted with the same key.
+      const copy = new Database(result.backupFile!, { readonly: true });
+      applyKey(copy, key);
+      expect(copy.pragma('user_version', { simple: true })).toBe(version - 1);
+      copy.close();
+    },
+  );
+
+  it('a failing migration rolls back and leaves the previous version intact', () => {
+    const dir = tempDir();
+    const file = join(dir, 'harbor.db');
+    const db = openDatabase({ file, key: Buffer.alloc(32, 4) });
+    migrate(db, file);
+    const broken = [...migrations, { version: SCHEMA_VERSION + 1, tag: 'broken', statements: ['CREATE TABLE x (a)', 'SELECT * FROM missing_table'] }];
+    expect(() => migrate(db, file, broken)).toThrow();
+    expect(schemaVersionOf(db)).toBe(SCHEMA_VERSION);
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'x'").get()).toBeUndefined();
+    db.close();
+  });
+
+  it('a database file copied before opening reopens with the same key', async () => {
+    core = makeTestCore();
+    await setUpOffice(core);
+    core.close();
+    const copyDir = tempDir();
+    copyFileSync(join(core.dir, 'harbor.db'), join(copyDir, 'harbor.db'));
+    writeFileSync(join(copyDir, 'harbor.key'), readFileSync(core.keyFile));
+    const again = makeTestCore({ dir: copyDir });
+    expect((await again.ok('system.status', {})).setUp).toBe(true);
+    again.dispose();
+  });
+});
