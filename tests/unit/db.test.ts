@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -18,9 +20,15 @@ afterEach(() => {
 });
 
 function sha(file: string): string {
-  return require('node:crypto').createHash('sha256').update(readFileSync(file)).digest('hex');
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
 const require = createRequire(import.meta.url);
+type SqlcipherModule = { Database: new (file: string) => OfficialDb };
+interface OfficialDb {
+  exec(sql: string, cb: (err: Error | null) => void): void;
+  get<T>(sql: string, cb: (err: Error | null, row: T) => void): void;
+  close(cb: () => void): void;
+}
 
 describe('encrypted database', () => {
   it('is a SQLCipher 4 file: no plaintext header, and the official SQLCipher library opens it with the key', async () => {
@@ -34,7 +42,7 @@ describe('encrypted database', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(statSync(core.keyFile).mode & 0o777).toBe(0o600);
 
-    const sqlcipher = require('@journeyapps/sqlcipher') as typeof import('@journeyapps/sqlcipher');
+    const sqlcipher = require('@journeyapps/sqlcipher') as SqlcipherModule;
     const key = readFileSync(core.keyFile, 'utf8').trim();
     const official = new sqlcipher.Database(file);
     const query = <T>(sql: string) =>
@@ -128,7 +136,6 @@ function fillEveryTable(db: Database.Database): Record<string, number> {
 
 describe('migrations', () => {
   it('the embedded migrations match the drizzle-kit output', () => {
-    const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
     expect(() => execFileSync('node', ['scripts/embed-migrations.mjs', '--check'], { stdio: 'pipe' })).not.toThrow();
   });
 
