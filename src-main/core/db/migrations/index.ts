@@ -31,4 +31,18 @@ export const migrations: Migration[] = [
       "CREATE TRIGGER `audit_log_no_delete` BEFORE DELETE ON `audit_log`\nBEGIN\n  SELECT RAISE(ABORT, 'audit_log is append-only');\nEND;"
     ],
   },
+  {
+    version: 3,
+    tag: "0002_worthless_famine",
+    statements: [
+      "CREATE TABLE `sync_conflicts` (\n\t`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,\n\t`tbl` text NOT NULL,\n\t`row_id` text NOT NULL,\n\t`col` text NOT NULL,\n\t`kind` text NOT NULL,\n\t`lost_value` text,\n\t`lost_hlc` text NOT NULL,\n\t`won_value` text,\n\t`won_hlc` text NOT NULL,\n\t`detected_at` integer NOT NULL,\n\t`resolved_at` integer\n);",
+      "CREATE UNIQUE INDEX `sync_conflicts_once` ON `sync_conflicts` (`tbl`,`row_id`,`col`,`lost_hlc`);",
+      "CREATE INDEX `sync_conflicts_open` ON `sync_conflicts` (`resolved_at`,`detected_at`);",
+      "CREATE TABLE `sync_cursors` (\n\t`source` text PRIMARY KEY NOT NULL,\n\t`cursor` integer NOT NULL,\n\t`updated_at` integer NOT NULL\n);",
+      "CREATE TABLE `sync_entry_base` (\n\t`hlc` text PRIMARY KEY NOT NULL,\n\t`base` text NOT NULL\n);",
+      "CREATE TABLE `sync_meta` (\n\t`key` text PRIMARY KEY NOT NULL,\n\t`value` text NOT NULL\n);",
+      "CREATE TABLE `sync_peers` (\n\t`device_id` text PRIMARY KEY NOT NULL,\n\t`name` text NOT NULL,\n\t`fingerprint` text NOT NULL,\n\t`cert_pem` text NOT NULL,\n\t`address` text,\n\t`added_at` integer NOT NULL,\n\t`removed_at` integer,\n\t`last_contact_at` integer,\n\t`last_error` text,\n\t`schema_version` integer\n);",
+      "CREATE TABLE `sync_pending` (\n\t`tbl` text NOT NULL,\n\t`row_id` text NOT NULL,\n\tPRIMARY KEY(`tbl`, `row_id`)\n);"
+    ],
+  },
 ];

@@ -3,6 +3,7 @@
  * `npm run db:generate` turns changes here into a new migration.
  */
 export * from './core';
+export * from './sync';
 
 import { settings, users } from './core';
 

@@ -1,0 +1,80 @@
+/**
+ * Sync bookkeeping. All of these tables belong to this device and never sync
+ * themselves: they describe what this device knows about its peers, what it
+ * has received, and which concurrent edits lost.
+ */
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+/** Device-local sync settings and identity (office key, device certificate), key/value. */
+export const syncMeta = sqliteTable('sync_meta', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+});
+
+/** Paired devices. A removed device keeps its row (with `removed_at`) so it stays refused. */
+export const syncPeers = sqliteTable('sync_peers', {
+  deviceId: text('device_id').primaryKey(),
+  name: text('name').notNull(),
+  fingerprint: text('fingerprint').notNull(),
+  certPem: text('cert_pem').notNull(),
+  address: text('address'),
+  addedAt: integer('added_at').notNull(),
+  removedAt: integer('removed_at'),
+  lastContactAt: integer('last_contact_at'),
+  lastError: text('last_error'),
+  schemaVersion: integer('schema_version'),
+});
+
+/**
+ * How far this device has read each source: `peer:<deviceId>` (the peer's
+ * change_log seq), `folder:<deviceId>` (the last seq range applied from that
+ * device's shared-folder files), `folder-out` (what this device has written).
+ * Updated in the same transaction as the entries it covers.
+ */
+export const syncCursors = sqliteTable('sync_cursors', {
+  source: text('source').primaryKey(),
+  cursor: integer('cursor').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});
+
+/**
+ * For entries received from other devices: the field stamps their origin had
+ * seen when it wrote them (`{column: hlc}`), which tells a concurrent edit
+ * from a later one. Local entries derive theirs from change_log order.
+ */
+export const syncEntryBase = sqliteTable('sync_entry_base', {
+  hlc: text('hlc').primaryKey(),
+  base: text('base').notNull(),
+});
+
+/** Rows whose entries arrived but that cannot exist yet (insert or parent row still missing). */
+export const syncPending = sqliteTable(
+  'sync_pending',
+  {
+    tbl: text('tbl').notNull(),
+    rowId: text('row_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tbl, t.rowId] })],
+);
+
+/** Values that lost a concurrent edit (or an edit that lost to a purge), kept for the user to restore. */
+export const syncConflicts = sqliteTable(
+  'sync_conflicts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    tbl: text('tbl').notNull(),
+    rowId: text('row_id').notNull(),
+    col: text('col').notNull(),
+    kind: text('kind', { enum: ['field', 'purged'] }).notNull(),
+    lostValue: text('lost_value'),
+    lostHlc: text('lost_hlc').notNull(),
+    wonValue: text('won_value'),
+    wonHlc: text('won_hlc').notNull(),
+    detectedAt: integer('detected_at').notNull(),
+    resolvedAt: integer('resolved_at'),
+  },
+  (t) => [
+    uniqueIndex('sync_conflicts_once').on(t.tbl, t.rowId, t.col, t.lostHlc),
+    index('sync_conflicts_open').on(t.resolvedAt, t.detectedAt),
+  ],
+);
