@@ -30,6 +30,14 @@ export const en = {
     db_too_new: 'This database was written by a newer Harbor (schema {{found}}; this app knows {{known}}). Update Harbor to open it.',
     sample_not_empty: 'Sample data can only be loaded into an empty office.',
   },
+  shell: {
+    startup_failed_title: 'Harbor cannot start',
+    data_folder: 'Data folder: {{dir}}',
+    key_unavailable:
+      "This computer's secure storage (keychain) is not available, so Harbor cannot protect the database key. Nothing was changed. Unlock or set up the keychain and start Harbor again, or start it with --insecure-key-file to keep the key in a file only your account can read.",
+    key_unreadable:
+      'The database key saved in the keychain cannot be decrypted (the keychain was reset, or the data folder was copied from another computer). The database was not changed.',
+  },
   validation: {
     invalid_type: 'This value is missing or has the wrong type.',
     required: 'Required.',

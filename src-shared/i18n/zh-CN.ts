@@ -29,6 +29,13 @@ export const zhCN: Resources = {
     db_too_new: '此数据库由更新版本的 Harbor 写入(结构版本 {{found}},本程序支持 {{known}})。请先升级 Harbor。',
     sample_not_empty: '只能向空的办公室加载示例数据。',
   },
+  shell: {
+    startup_failed_title: 'Harbor 无法启动',
+    data_folder: '数据文件夹:{{dir}}',
+    key_unavailable:
+      '此电脑的安全存储(钥匙串)不可用,Harbor 无法保护数据库密钥。没有修改任何内容。请解锁或设置钥匙串后重新启动 Harbor,或使用 --insecure-key-file 启动,将密钥保存在只有您的账户能读取的文件中。',
+    key_unreadable: '无法解密钥匙串中保存的数据库密钥(钥匙串已被重置,或数据文件夹是从另一台电脑复制来的)。数据库未被修改。',
+  },
   validation: {
     invalid_type: '该值缺失或类型错误。',
     required: '必填。',
