@@ -1,0 +1,98 @@
+import { Alert, Button, Group, NumberInput, Select, Skeleton, Stack, TextInput } from '@mantine/core';
+import { useForm } from '@mantine/form';
+import { notifications } from '@mantine/notifications';
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { CURRENCIES, LANGUAGES, type Settings } from '../../../../src-shared/contract';
+import { useApiMutation, useApiQuery } from '../../api/hooks';
+import { LANGUAGE_NAMES } from '../../components/PreferenceControls';
+import { currencyName } from '../../format';
+import { applyApiError } from '../../forms';
+import { errorMessage } from '../../i18n';
+import { useSession } from '../../session';
+
+export function GeneralSettings() {
+  const { t } = useTranslation();
+  const session = useSession();
+  const canManage = session.can('settings.manage');
+  const settings = useApiQuery('settings.get', {});
+  const [formError, setFormError] = useState<string | null>(null);
+  const form = useForm<Settings>({
+    initialValues: { officeName: '', currency: 'CNY', defaultLanguage: 'zh-CN', idleLockMinutes: 15 },
+    validate: {
+      officeName: (v) => (v.trim() ? null : t('validation.required')),
+      idleLockMinutes: (v) =>
+        Number.isInteger(v) && v >= 0 && v <= 480 ? null : t('ui.settings.idleRange', { min: 0, max: 480 }),
+    },
+  });
+  const loaded = settings.data;
+  useEffect(() => {
+    if (loaded) {
+      form.setValues(loaded);
+      form.resetDirty(loaded);
+    }
+    // Only when the stored settings change, not on every keystroke.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [loaded]);
+
+  const save = useApiMutation('settings.update', {
+    onSuccess: () => {
+      notifications.show({ color: 'teal', message: t('ui.common.saved') });
+      void session.refresh();
+    },
+    onError: (error) => setFormError(applyApiError(form, error, t)),
+  });
+
+  if (settings.isError) return <Alert color="red">{errorMessage(t, settings.error.error)}</Alert>;
+  if (!loaded) return <Skeleton h={280} />;
+
+  return (
+    <form
+      onSubmit={form.onSubmit((values) => {
+        setFormError(null);
+        save.mutate({ ...values, officeName: values.officeName.trim() });
+      })}
+    >
+      <Stack maw={520}>
+        {formError && <Alert color="red">{formError}</Alert>}
+        <TextInput label={t('ui.setup.officeName')} disabled={!canManage} {...form.getInputProps('officeName')} />
+        <Select
+          label={t('ui.setup.currency')}
+          data={CURRENCIES.map((code) => ({ value: code, label: `${code} · ${currencyName(code)}` }))}
+          allowDeselect={false}
+          searchable
+          disabled={!canManage}
+          {...form.getInputProps('currency')}
+        />
+        <Select
+          label={t('ui.settings.defaultLanguage')}
+          description={t('ui.settings.defaultLanguageHint')}
+          data={LANGUAGES.map((l) => ({ value: l, label: LANGUAGE_NAMES[l] }))}
+          allowDeselect={false}
+          disabled={!canManage}
+          {...form.getInputProps('defaultLanguage')}
+        />
+        <NumberInput
+          label={t('ui.settings.idleLock')}
+          description={t('ui.settings.idleLockHint')}
+          min={0}
+          max={480}
+          allowDecimal={false}
+          allowNegative={false}
+          clampBehavior="strict"
+          disabled={!canManage}
+          data-testid="idle-lock-minutes"
+          {...form.getInputProps('idleLockMinutes')}
+          onChange={(value) => form.setFieldValue('idleLockMinutes', typeof value === 'number' ? value : Number(value) || 0)}
+        />
+        {canManage && (
+          <Group>
+            <Button type="submit" loading={save.isPending} disabled={!form.isDirty()}>
+              {t('ui.common.save')}
+            </Button>
+          </Group>
+        )}
+      </Stack>
+    </form>
+  );
+}
