@@ -4,8 +4,20 @@
  */
 export * from './core';
 export * from './sync';
+export * from './customers';
 
 import { settings, users } from './core';
+import { categories, companies, contacts, notes, recordTags, savedViews, tags } from './customers';
 
 /** Tables of office data: written only through `Writer`, logged in `change_log`, synced between desktops. */
-export const SYNCED_TABLES = { users, settings } as const;
+export const SYNCED_TABLES = {
+  users,
+  settings,
+  companies,
+  contacts,
+  tags,
+  recordTags,
+  categories,
+  notes,
+  savedViews,
+} as const;

@@ -1,0 +1,139 @@
+/**
+ * Customers: companies, contacts, their tags, categories, notes and saved views.
+ * All synced. No foreign-key constraints between synced rows: rows arrive from
+ * other desktops in any order, so references are checked by the app.
+ */
+import { sql } from 'drizzle-orm';
+import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { syncedColumns } from './core';
+
+export const companies = sqliteTable(
+  'companies',
+  {
+    ...syncedColumns,
+    name: text('name').notNull(),
+    /** Lowercased name without spaces: sort key and short-term search prefix. */
+    nameKey: text('name_key').notNull(),
+    industry: text('industry'),
+    province: text('province'),
+    city: text('city'),
+    address: text('address'),
+    website: text('website'),
+    phone: text('phone'),
+    size: text('size'),
+    source: text('source'),
+    level: text('level'),
+    categoryId: text('category_id'),
+    ownerId: text('owner_id'),
+    notes: text('notes'),
+    custom: text('custom').notNull().default('{}'),
+    /** Set when this record was merged into another: its history shows on that record's timeline. */
+    mergedInto: text('merged_into'),
+  },
+  (t) => [
+    index('companies_merged').on(t.mergedInto),
+    index('companies_name').on(t.deletedAt, t.nameKey),
+    index('companies_owner').on(t.ownerId, t.nameKey),
+    index('companies_updated').on(t.deletedAt, t.updatedAt),
+    index('companies_created').on(t.deletedAt, t.createdAt),
+    index('companies_city').on(t.deletedAt, t.city),
+    index('companies_industry').on(t.industry),
+    index('companies_province').on(t.province),
+  ],
+);
+
+export const contacts = sqliteTable(
+  'contacts',
+  {
+    ...syncedColumns,
+    familyName: text('family_name').notNull().default(''),
+    givenName: text('given_name').notNull().default(''),
+    /** Lowercased family + given name without spaces: sort key and short-term search prefix. */
+    nameKey: text('name_key').notNull(),
+    /** Lowercased given name: finds "Wei" in "Li Wei" and 三 in 张三 by prefix. */
+    givenKey: text('given_key').notNull().default(''),
+    title: text('title'),
+    companyId: text('company_id'),
+    /** JSON: [{ label, number }] with numbers in E.164. */
+    phones: text('phones').notNull().default('[]'),
+    /** JSON: [{ label, address }], addresses lowercased. */
+    emails: text('emails').notNull().default('[]'),
+    /** JSON: [{ kind: 'wechat' | 'qq' | 'whatsapp' | 'other', handle }] */
+    ims: text('ims').notNull().default('[]'),
+    /** First phone's digits and first email, for sorting, display and prefix search. */
+    phoneKey: text('phone_key'),
+    emailKey: text('email_key'),
+    province: text('province'),
+    city: text('city'),
+    address: text('address'),
+    birthday: text('birthday'),
+    source: text('source'),
+    categoryId: text('category_id'),
+    ownerId: text('owner_id'),
+    preferredChannel: text('preferred_channel'),
+    preferredLanguage: text('preferred_language'),
+    preferences: text('preferences'),
+    notes: text('notes'),
+    custom: text('custom').notNull().default('{}'),
+    /** Set when this record was merged into another: its history shows on that record's timeline. */
+    mergedInto: text('merged_into'),
+  },
+  (t) => [
+    index('contacts_merged').on(t.mergedInto),
+    index('contacts_name').on(t.deletedAt, t.nameKey),
+    index('contacts_given').on(t.givenKey),
+    index('contacts_company').on(t.companyId),
+    index('contacts_owner').on(t.ownerId, t.nameKey),
+    index('contacts_owner_updated').on(t.ownerId, t.updatedAt),
+    index('contacts_updated').on(t.deletedAt, t.updatedAt),
+    index('contacts_created').on(t.deletedAt, t.createdAt),
+    index('contacts_city').on(t.deletedAt, t.city),
+    index('contacts_phone').on(t.phoneKey),
+    index('contacts_email').on(t.emailKey),
+  ],
+);
+
+export const tags = sqliteTable('tags', {
+  ...syncedColumns,
+  name: text('name').notNull(),
+  color: text('color').notNull().default('blue'),
+});
+
+/** A tag on a company or contact. The id is `<tagId>:<recordId>`, so two desktops tagging alike make one row. */
+export const recordTags = sqliteTable(
+  'record_tags',
+  {
+    ...syncedColumns,
+    tagId: text('tag_id').notNull(),
+    recordId: text('record_id').notNull(),
+  },
+  (t) => [index('record_tags_tag').on(t.tagId, t.recordId), index('record_tags_record').on(t.recordId)],
+);
+
+export const categories = sqliteTable('categories', {
+  ...syncedColumns,
+  kind: text('kind', { enum: ['company', 'contact'] }).notNull(),
+  name: text('name').notNull(),
+  color: text('color').notNull().default('gray'),
+  sort: integer('sort').notNull().default(0),
+});
+
+export const notes = sqliteTable(
+  'notes',
+  {
+    ...syncedColumns,
+    recordId: text('record_id').notNull(),
+    body: text('body').notNull(),
+  },
+  (t) => [index('notes_record').on(t.recordId, t.createdAt)],
+);
+
+export const savedViews = sqliteTable('saved_views', {
+  ...syncedColumns,
+  entity: text('entity', { enum: ['company', 'contact'] }).notNull(),
+  name: text('name').notNull(),
+  ownerId: text('owner_id').notNull(),
+  shared: integer('shared', { mode: 'boolean' }).notNull().default(false),
+  /** JSON: { filter, sort, columns } */
+  config: text('config').notNull().default(sql`'{}'`),
+});
