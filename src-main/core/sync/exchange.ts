@@ -1,0 +1,149 @@
+/**
+ * Incremental exchange, independent of the transport. Each device pulls from
+ * each peer the peer's change-log entries after a cursor (the peer's local
+ * seq, which orders its log in arrival order: a causally consistent order),
+ * in batches; the cursor advances in the same transaction as the batch it
+ * covers, so a dropped connection resumes from the last applied batch.
+ * Entries the requester wrote itself are not sent back.
+ */
+import { HarborError } from '../../../src-shared/errors';
+import { SCHEMA_VERSION } from '../db/migrate';
+import { cachedStatement } from '../db/writer';
+import type { CoreEvents } from '../events';
+import { applyBatch, getCursor, loadHistory, peerNewerError, type ApplyResult, type SyncContext } from './merge';
+import { DEFAULT_BATCH_SIZE, PROTOCOL_VERSION, type Batch, type WireEntry } from './protocol';
+
+export interface PeerHello {
+  protocol: number;
+  deviceId: string;
+  schemaVersion: number;
+}
+
+export function localHello(ctx: SyncContext): PeerHello {
+  return { protocol: PROTOCOL_VERSION, deviceId: ctx.deviceId, schemaVersion: SCHEMA_VERSION };
+}
+
+interface LogRow {
+  seq: number;
+  hlc: string;
+  device: string;
+  tbl: string;
+  row: string;
+  op: WireEntry['op'];
+  data: string;
+  actor: string | null;
+  base: string | null;
+}
+
+/** This device's change-log entries after `afterSeq`, for a peer (`exceptOrigin`: the peer's own entries are skipped). */
+export function readBatch(ctx: SyncContext, afterSeq: number, limit = DEFAULT_BATCH_SIZE, exceptOrigin?: string): Batch {
+  const { db } = ctx;
+  const rows = cachedStatement(
+    db,
+    `SELECT c.seq, c.hlc, c.device_id AS device, c.tbl, c.row_id AS row, c.op, c.data, c.actor_id AS actor, b.base
+     FROM change_log c LEFT JOIN sync_entry_base b ON b.hlc = c.hlc
+     WHERE c.seq > ? ORDER BY c.seq LIMIT ?`,
+  ).all(afterSeq, limit) as LogRow[];
+  // Bases of entries written here are derived from the row's history, once per row.
+  const localBases = new Map<string, Record<string, string>>();
+  const rowsDone = new Set<string>();
+  for (const r of rows) {
+    if (r.device !== ctx.deviceId || r.op === 'insert' || r.device === exceptOrigin) continue;
+    const key = `${r.tbl}\u0000${r.row}`;
+    if (rowsDone.has(key)) continue;
+    rowsDone.add(key);
+    for (const h of loadHistory(db, ctx.deviceId, r.tbl, r.row)) if (h.device === ctx.deviceId) localBases.set(h.hlc, h.base);
+  }
+  const entries: WireEntry[] = [];
+  for (const r of rows) {
+    if (r.device === exceptOrigin) continue;
+    const entry: WireEntry = { hlc: r.hlc, device: r.device, tbl: r.tbl, row: r.row, op: r.op, data: r.data, actor: r.actor };
+    const base = r.device === ctx.deviceId ? localBases.get(r.hlc) : r.base ? (JSON.parse(r.base) as Record<string, string>) : undefined;
+    if (base && Object.keys(base).length > 0) entry.base = base;
+    entries.push(entry);
+  }
+  const end = rows.length > 0 ? rows[rows.length - 1]!.seq : afterSeq;
+  return {
+    protocol: PROTOCOL_VERSION,
+    schemaVersion: SCHEMA_VERSION,
+    from: ctx.deviceId,
+    start: afterSeq,
+    end,
+    more: rows.length === limit,
+    entries,
+  };
+}
+
+/** The highest change-log seq: how far a peer must read to be up to date with this device. */
+export function logHead(ctx: SyncContext): number {
+  return (cachedStatement(ctx.db, 'SELECT coalesce(max(seq), 0) AS n FROM change_log').get() as { n: number }).n;
+}
+
+/** The other side of an exchange, whatever carries it. */
+export interface SyncChannel {
+  hello(): Promise<PeerHello>;
+  /** The peer's entries after `after` (its seq), at most `limit`. */
+  pull(after: number, limit: number): Promise<Batch>;
+}
+
+export interface SessionOptions {
+  batchSize?: number;
+  events?: CoreEvents;
+  signal?: AbortSignal;
+  onBatch?: (result: ApplyResult, batch: Batch) => void;
+}
+
+export interface SessionResult {
+  peer: PeerHello;
+  batches: number;
+  applied: number;
+  duplicates: number;
+  conflicts: number;
+}
+
+/** Checks a peer's greeting: a newer schema is refused (the user should update), an unknown protocol too. */
+export function checkHello(peer: PeerHello): void {
+  if (peer.protocol !== PROTOCOL_VERSION) throw new HarborError('CONFLICT', 'sync.errors.protocol');
+  if (peer.schemaVersion > SCHEMA_VERSION) throw peerNewerError(peer.schemaVersion);
+}
+
+/** Waits until no other transaction is open on the connection (a call awaiting inside the dispatcher). */
+export async function whenIdle(ctx: SyncContext): Promise<void> {
+  while (ctx.db.inTransaction) await new Promise((resolve) => setTimeout(resolve, 2));
+}
+
+/** Pulls everything new from one peer, batch after batch. */
+export async function pullFrom(ctx: SyncContext, channel: SyncChannel, options: SessionOptions = {}): Promise<SessionResult> {
+  const peer = await channel.hello();
+  checkHello(peer);
+  const source = `peer:${peer.deviceId}`;
+  const result: SessionResult = { peer, batches: 0, applied: 0, duplicates: 0, conflicts: 0 };
+  for (;;) {
+    if (options.signal?.aborted) break;
+    const cursor = getCursor(ctx.db, source);
+    const batch = await channel.pull(cursor, options.batchSize ?? DEFAULT_BATCH_SIZE);
+    if (batch.from !== peer.deviceId || batch.start !== cursor || batch.end < cursor) {
+      throw new HarborError('VALIDATION_ERROR', 'sync.errors.bad_batch');
+    }
+    await whenIdle(ctx);
+    const applied = applyBatch(ctx, batch, { name: source, cursor: batch.end });
+    result.batches++;
+    result.applied += applied.applied;
+    result.duplicates += applied.duplicates;
+    result.conflicts += applied.conflicts;
+    if (applied.tables.length > 0) options.events?.emit('data.changed', { tables: applied.tables });
+    options.onBatch?.(applied, batch);
+    if (!batch.more) break;
+    // Let the UI's calls in between batches.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return result;
+}
+
+/** A channel straight to another core in the same process (tests, benchmarks). */
+export function directChannel(other: SyncContext, requester: SyncContext): SyncChannel {
+  return {
+    hello: () => Promise.resolve(localHello(other)),
+    pull: (after, limit) => Promise.resolve(readBatch(other, after, limit, requester.deviceId)),
+  };
+}

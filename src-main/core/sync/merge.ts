@@ -1,0 +1,363 @@
+/**
+ * The merge engine: applies change-log entries received from other desktops.
+ *
+ * State model. A synced row is the fold of every change-log entry for it:
+ * - each field takes the value of the entry with the greatest HLC stamp that
+ *   set it (last writer wins; stamps compare as strings: time, counter, then
+ *   device id, so ties cannot happen between devices);
+ * - a purge is a tombstone at its stamp P: it discards every entry older than
+ *   P, whatever field. Entries newer than P (a re-insert of the same id, or an
+ *   edit made without having seen the purge on a clock that was ahead) rebuild
+ *   the row from those entries alone; if they do not make a complete row (no
+ *   insert), the row stays absent ("pending") on every device alike;
+ * - soft delete is only the `deleted_at` field, so it merges like any field:
+ *   a concurrent restore or edit of another field survives it.
+ * The fold is a function of the *set* of entries, so applying them in any
+ * order, any number of times, gives the same rows everywhere (idempotent,
+ * commutative, associative). Per-field winning stamps are not stored twice:
+ * they are read from change_log (indexed by table and row), which keeps the
+ * local write path exactly as fast as without sync.
+ *
+ * Conflicts. A value that loses to a *concurrent* write of the same field is
+ * recorded in `sync_conflicts` (local) so the user can restore it. Concurrent
+ * means the winner's author had not seen the loser: each entry carries the
+ * field stamps its origin had seen (`base`). An edit that loses to a purge it
+ * had not seen is recorded too (kind `purged`).
+ *
+ * Received entries are stored in change_log with their original stamp and
+ * device id, so they are relayed to third desktops; an entry whose stamp is
+ * already there is ignored.
+ */
+import { HarborError } from '../../../src-shared/errors';
+import type { SqliteDb } from '../db/connection';
+import { ClockDriftError, MAX_DRIFT_MS, type Hlc } from '../db/hlc';
+import { SCHEMA_VERSION } from '../db/migrate';
+import { SYNCED_TABLES } from '../db/schema';
+import { cachedStatement, tableInfo } from '../db/writer';
+import { batchSchema, BOOKKEEPING_COLUMNS, type Batch, type WireEntry } from './protocol';
+
+export interface SyncContext {
+  db: SqliteDb;
+  clock: Hlc;
+  deviceId: string;
+  now: () => number;
+}
+
+type Row = Record<string, unknown>;
+
+/** One change-log entry of a row, as the merge sees it. */
+export interface HistoryEntry {
+  seq: number;
+  hlc: string;
+  device: string;
+  op: 'insert' | 'update' | 'purge';
+  data: Row;
+  base: Record<string, string>;
+}
+
+interface Fold {
+  /** Stamp of the newest purge, '' when never purged. */
+  purge: string;
+  purgeEntry: HistoryEntry | null;
+  /** Entries newer than the purge. */
+  live: HistoryEntry[];
+  /** Winning entry per column among the live ones. */
+  winners: Map<string, HistoryEntry>;
+}
+
+export interface ApplyResult {
+  received: number;
+  applied: number;
+  duplicates: number;
+  conflicts: number;
+  tables: string[];
+}
+
+const tablesByName = new Map(Object.values(SYNCED_TABLES).map((t) => [tableInfo(t).name, t]));
+
+export function syncedTableByName(name: string) {
+  return tablesByName.get(name);
+}
+
+/** Refusals a user can act on: translated, and the batch is left untouched. */
+export function peerNewerError(peerVersion: number): HarborError {
+  return new HarborError('CONFLICT', 'sync.errors.peer_newer', { peer: peerVersion, local: SCHEMA_VERSION });
+}
+
+/** Every entry of one row in this device's arrival order, with the bases their origins had. */
+export function loadHistory(db: SqliteDb, deviceId: string, tbl: string, rowId: string): HistoryEntry[] {
+  const rows = cachedStatement(
+    db,
+    `SELECT c.seq, c.hlc, c.device_id AS device, c.op, c.data, b.base FROM change_log c
+     LEFT JOIN sync_entry_base b ON b.hlc = c.hlc
+     WHERE c.tbl = ? AND c.row_id = ? ORDER BY c.seq`,
+  ).all(tbl, rowId) as { seq: number; hlc: string; device: string; op: HistoryEntry['op']; data: string; base: string | null }[];
+  const seen: Record<string, string> = {};
+  let newest = '';
+  return rows.map((r) => {
+    const data = JSON.parse(r.data) as Row;
+    let base: Record<string, string>;
+    if (r.device === deviceId) {
+      // Written here: it had seen exactly the entries that arrived before it.
+      base = r.op === 'purge' ? { '*': newest } : pickSeen(seen, data);
+    } else {
+      base = r.base ? (JSON.parse(r.base) as Record<string, string>) : {};
+    }
+    for (const col of Object.keys(data)) if (!seen[col] || seen[col] < r.hlc) seen[col] = r.hlc;
+    if (r.hlc > newest) newest = r.hlc;
+    return { seq: r.seq, hlc: r.hlc, device: r.device, op: r.op, data, base };
+  });
+}
+
+function pickSeen(seen: Record<string, string>, data: Row): Record<string, string> {
+  const base: Record<string, string> = {};
+  for (const col of Object.keys(data)) if (seen[col]) base[col] = seen[col];
+  return base;
+}
+
+export function foldRow(history: HistoryEntry[]): Fold {
+  let purgeEntry: HistoryEntry | null = null;
+  for (const e of history) if (e.op === 'purge' && (!purgeEntry || e.hlc > purgeEntry.hlc)) purgeEntry = e;
+  const purge = purgeEntry?.hlc ?? '';
+  const live = history.filter((e) => e.op !== 'purge' && e.hlc > purge);
+  const winners = new Map<string, HistoryEntry>();
+  for (const e of live) {
+    for (const col of Object.keys(e.data)) {
+      const w = winners.get(col);
+      if (!w || w.hlc < e.hlc) winners.set(col, e);
+    }
+  }
+  return { purge, purgeEntry, live, winners };
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return a === b || (a == null && b == null);
+}
+
+function json(value: unknown): string | null {
+  return value === undefined ? null : JSON.stringify(value);
+}
+
+/**
+ * Applies one batch in one transaction: all of it or (on any error) none of
+ * it. `source` names the cursor (`peer:<id>`, `folder:<id>`) advanced to
+ * `cursor` in the same transaction, so an interrupted exchange resumes where
+ * it stopped.
+ */
+export function applyBatch(
+  ctx: SyncContext,
+  rawBatch: Batch | unknown,
+  source?: { name: string; cursor: number },
+): ApplyResult {
+  const parsed = batchSchema.safeParse(rawBatch);
+  if (!parsed.success) throw new HarborError('VALIDATION_ERROR', 'sync.errors.bad_batch');
+  const batch = parsed.data;
+  if (batch.schemaVersion > SCHEMA_VERSION) throw peerNewerError(batch.schemaVersion);
+  const { db } = ctx;
+  if (db.inTransaction) throw new HarborError('CONFLICT', 'sync.errors.busy');
+
+  let newest = '';
+  for (const e of batch.entries) if (e.hlc > newest) newest = e.hlc;
+  if (newest) receiveStamp(ctx.clock, newest);
+
+  return db.transaction(() => {
+    const result: ApplyResult = { received: batch.entries.length, applied: 0, duplicates: 0, conflicts: 0, tables: [] };
+    const tables = new Set<string>();
+    const byRow = new Map<string, WireEntry[]>();
+    const seenStmt = cachedStatement(db, 'SELECT 1 FROM change_log WHERE hlc = ?');
+    const inBatch = new Set<string>();
+    for (const e of batch.entries) {
+      if (inBatch.has(e.hlc) || seenStmt.get(e.hlc)) {
+        result.duplicates++;
+        continue;
+      }
+      inBatch.add(e.hlc);
+      const key = `${e.tbl}\u0000${e.row}`;
+      let list = byRow.get(key);
+      if (!list) byRow.set(key, (list = []));
+      list.push(e);
+    }
+    for (const entries of byRow.values()) {
+      const { tbl, row } = entries[0]!;
+      result.conflicts += mergeRow(ctx, tbl, row, entries);
+      result.applied += entries.length;
+      if (tablesByName.has(tbl)) tables.add(tbl);
+    }
+    if (byRow.size > 0) {
+      for (const t of retryPending(ctx, byRow)) tables.add(t);
+    }
+    if (source) setCursor(db, source.name, source.cursor, ctx.now());
+    result.tables = [...tables];
+    return result;
+  }).immediate();
+}
+
+/** Merges a remote stamp into the local clock; a clock absurdly far ahead is refused. */
+export function receiveStamp(clock: Hlc, stamp: string): void {
+  try {
+    clock.receive(stamp);
+  } catch (error) {
+    if (error instanceof ClockDriftError) {
+      throw new HarborError('CONFLICT', 'sync.errors.clock_ahead', {
+        hours: Math.round((error.remoteMs - error.localMs) / 3_600_000),
+        maxHours: MAX_DRIFT_MS / 3_600_000,
+      });
+    }
+    throw error;
+  }
+}
+
+function mergeRow(ctx: SyncContext, tbl: string, rowId: string, incoming: WireEntry[]): number {
+  const { db } = ctx;
+  const history = loadHistory(db, ctx.deviceId, tbl, rowId);
+  const table = tablesByName.get(tbl);
+  const known = table ? tableInfo(table).byName : null;
+  const insertLog = cachedStatement(
+    db,
+    'INSERT INTO change_log (hlc, device_id, tbl, row_id, op, data, actor_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
+  const insertBase = cachedStatement(db, 'INSERT OR REPLACE INTO sync_entry_base (hlc, base) VALUES (?, ?)');
+  let conflicts = 0;
+  let purged = false;
+  for (const e of [...incoming].sort((a, b) => (a.hlc < b.hlc ? -1 : 1))) {
+    const data = JSON.parse(e.data) as Row;
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+      throw new HarborError('VALIDATION_ERROR', 'sync.errors.bad_batch');
+    }
+    const entry: HistoryEntry = { seq: Number.MAX_SAFE_INTEGER, hlc: e.hlc, device: e.device, op: e.op, data, base: e.base ?? {} };
+    if (known) conflicts += detectConflicts(ctx, tbl, rowId, history, entry, known);
+    const info = insertLog.run(e.hlc, e.device, tbl, rowId, e.op, e.data, e.actor);
+    if (e.base && Object.keys(e.base).length > 0) insertBase.run(e.hlc, JSON.stringify(e.base));
+    entry.seq = Number(info.lastInsertRowid);
+    history.push(entry);
+    if (e.op === 'purge') purged = true;
+  }
+  // A table this version does not sync (or know): the entries are kept and relayed, never applied.
+  if (table) materialize(ctx, tbl, rowId, history, purged);
+  return conflicts;
+}
+
+function detectConflicts(
+  ctx: SyncContext,
+  tbl: string,
+  rowId: string,
+  history: HistoryEntry[],
+  e: HistoryEntry,
+  known: Map<string, unknown>,
+): number {
+  const fold = foldRow(history);
+  let recorded = 0;
+  const record = (col: string, kind: 'field' | 'purged', lost: HistoryEntry, won: HistoryEntry | null, wonHlc: string) => {
+    if (BOOKKEEPING_COLUMNS.has(col) || col === 'id' || !known.has(col)) return;
+    const info = cachedStatement(
+      ctx.db,
+      `INSERT OR IGNORE INTO sync_conflicts (tbl, row_id, col, kind, lost_value, lost_hlc, won_value, won_hlc, detected_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(tbl, rowId, col, kind, json(lost.data[col]), lost.hlc, won ? json(won.data[col]) : null, wonHlc, ctx.now());
+    recorded += info.changes;
+  };
+
+  if (e.op === 'purge') {
+    if (e.hlc <= fold.purge) return 0;
+    const seenUpTo = e.base['*'] ?? '';
+    // Edits newer than the purge survive only if they re-create the row.
+    const recreated = fold.live.some((l) => l.op === 'insert' && l.hlc > e.hlc);
+    for (const [col, w] of fold.winners) {
+      if (w.hlc < e.hlc ? w.hlc > seenUpTo : !recreated) record(col, 'purged', w, null, e.hlc);
+    }
+    return recorded;
+  }
+  if (fold.purge) {
+    const seenUpTo = fold.purgeEntry?.base['*'] ?? '';
+    const lost = e.hlc < fold.purge ? e.hlc > seenUpTo : e.op === 'update' && !fold.live.some((l) => l.op === 'insert');
+    if (lost) {
+      for (const col of Object.keys(e.data)) record(col, 'purged', e, null, fold.purge);
+      return recorded;
+    }
+    if (e.hlc < fold.purge) return recorded;
+  }
+  for (const col of Object.keys(e.data)) {
+    const w = fold.winners.get(col);
+    if (!w || sameValue(w.data[col], e.data[col])) continue;
+    if (e.hlc > w.hlc) {
+      if ((e.base[col] ?? '') < w.hlc) record(col, 'field', w, e, e.hlc);
+    } else if ((w.base[col] ?? '') < e.hlc) {
+      record(col, 'field', e, w, w.hlc);
+    }
+  }
+  return recorded;
+}
+
+/**
+ * Makes the stored row equal to the fold of its history. `reset` (a purge
+ * arrived) rebuilds it from the entries newer than the purge. A row that
+ * cannot exist yet (no insert, a missing parent row, a unique value taken)
+ * is remembered as pending and retried after later batches.
+ */
+export function materialize(ctx: SyncContext, tbl: string, rowId: string, history: HistoryEntry[], reset: boolean): boolean {
+  const { db } = ctx;
+  const table = tablesByName.get(tbl);
+  if (!table) return false;
+  const known = tableInfo(table).byName;
+  const fold = foldRow(history);
+  let current = cachedStatement(db, `SELECT * FROM "${tbl}" WHERE "id" = ?`).get(rowId) as Row | undefined;
+  if (reset && current) {
+    cachedStatement(db, `DELETE FROM "${tbl}" WHERE "id" = ?`).run(rowId);
+    current = undefined;
+  }
+  const clearPending = () => cachedStatement(db, 'DELETE FROM sync_pending WHERE tbl = ? AND row_id = ?').run(tbl, rowId);
+  if (fold.live.length === 0) {
+    clearPending();
+    return true;
+  }
+  const values: Row = {};
+  for (const [col, w] of fold.winners) if (col !== 'id' && known.has(col)) values[col] = w.data[col];
+  try {
+    if (current) {
+      const changed = Object.keys(values).filter((c) => !sameValue(current![c], values[c]));
+      if (changed.length > 0) {
+        cachedStatement(db, `UPDATE "${tbl}" SET ${changed.map((c) => `"${c}" = ?`).join(', ')} WHERE "id" = ?`).run(
+          ...changed.map((c) => values[c]),
+          rowId,
+        );
+      }
+    } else {
+      const cols = Object.keys(values);
+      cachedStatement(
+        db,
+        `INSERT INTO "${tbl}" ("id"${cols.map((c) => `, "${c}"`).join('')}) VALUES (?${cols.map(() => ', ?').join('')})`,
+      ).run(rowId, ...cols.map((c) => values[c]));
+    }
+  } catch (error) {
+    if ((error as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT')) {
+      cachedStatement(db, 'INSERT OR IGNORE INTO sync_pending (tbl, row_id) VALUES (?, ?)').run(tbl, rowId);
+      return false;
+    }
+    throw error;
+  }
+  clearPending();
+  return true;
+}
+
+function retryPending(ctx: SyncContext, handled: Map<string, unknown>): string[] {
+  const pending = cachedStatement(ctx.db, 'SELECT tbl, row_id AS rowId FROM sync_pending').all() as { tbl: string; rowId: string }[];
+  const tables: string[] = [];
+  for (const p of pending) {
+    if (handled.has(`${p.tbl}\u0000${p.rowId}`)) continue;
+    if (materialize(ctx, p.tbl, p.rowId, loadHistory(ctx.db, ctx.deviceId, p.tbl, p.rowId), false)) tables.push(p.tbl);
+  }
+  return tables;
+}
+
+export function getCursor(db: SqliteDb, source: string): number {
+  const row = cachedStatement(db, 'SELECT cursor FROM sync_cursors WHERE source = ?').get(source) as { cursor: number } | undefined;
+  return row?.cursor ?? 0;
+}
+
+export function setCursor(db: SqliteDb, source: string, cursor: number, now: number): void {
+  cachedStatement(
+    db,
+    `INSERT INTO sync_cursors (source, cursor, updated_at) VALUES (?, ?, ?)
+     ON CONFLICT (source) DO UPDATE SET cursor = max(cursor, excluded.cursor), updated_at = excluded.updated_at`,
+  ).run(source, cursor, now);
+}

@@ -1,0 +1,25 @@
+import { tableInfo, Writer } from '../../../src-main/core/db/writer';
+import type { Core } from '../../../src-main/core';
+import { SYNCED_TABLES } from '../../../src-main/core/db/schema';
+import { directChannel, pullFrom } from '../../../src-main/core/sync/exchange';
+
+/** Runs local writes on a core as one transaction, like a handler would. */
+export function writeOn<T>(core: Core, fn: (w: Writer) => T, actorId: string | null = null): T {
+  const s = core.services;
+  return s.db.transaction(() => fn(new Writer({ db: s.db, clock: s.clock, deviceId: s.deviceId, actorId, now: s.now })))();
+}
+
+/** `to` pulls everything new from `from`. */
+export function pull(to: Core, from: Core) {
+  return pullFrom(to.services, directChannel(from.services, to.services));
+}
+
+/** Every synced table's rows in a canonical order: equal dumps mean equal office data. */
+export function canonicalDump(core: Core): Record<string, unknown[]> {
+  const out: Record<string, unknown[]> = {};
+  for (const table of Object.values(SYNCED_TABLES)) {
+    const name = tableInfo(table).name;
+    out[name] = core.services.db.prepare(`SELECT * FROM "${name}" ORDER BY id`).all();
+  }
+  return out;
+}
