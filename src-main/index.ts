@@ -1,2 +1,16 @@
-// Electron shell entry: see src-main/shell.
-export {};
+/**
+ * Electron entry: everything lives in src-main/shell (lifecycle, hardening,
+ * IPC) and src-main/core (the database and the API). Paths point into the
+ * built app: out/main (this file), out/preload, out/renderer.
+ */
+import { join } from 'node:path';
+import { startShell } from './shell/app';
+import { APP_VERSION } from './version';
+
+void startShell({
+  argv: process.argv,
+  rendererDir: join(import.meta.dirname, '../renderer'),
+  preload: join(import.meta.dirname, '../preload/index.cjs'),
+  devServerUrl: process.env.ELECTRON_RENDERER_URL ?? null,
+  appVersion: APP_VERSION,
+});

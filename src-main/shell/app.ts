@@ -1,0 +1,110 @@
+/**
+ * The desktop app's life: one instance per user, the key store, the core,
+ * IPC, the window, and an orderly shutdown. `src-main/index.ts` only calls
+ * `startShell` with the paths of the built app.
+ */
+import { join } from 'node:path';
+import { app, dialog } from 'electron';
+import { HarborError } from '../../src-shared/errors';
+import { openCore, type Core } from '../core';
+import { languageForLocale, translate } from './i18n';
+import { bindIpc, isTrustedSender, type IpcBinding } from './ipc';
+import { chooseKeyStore, INSECURE_KEY_FLAG } from './keystore';
+import { APP_ENTRY_URL, handleAppProtocol, registerAppScheme } from './protocol';
+import { appUrlCheck, createMainWindow, guardAllWebContents, WindowRegistry } from './window';
+import { WindowStateStore } from './window-state';
+
+export const WINDOW_STATE_FILE = 'window-state.json';
+
+export interface ShellOptions {
+  /** Command line of this launch (`--insecure-key-file` is read from it). */
+  argv: string[];
+  /** The built renderer (out/renderer), served on app://harbor/. */
+  rendererDir: string;
+  /** The built preload (out/preload/index.cjs), absolute. */
+  preload: string;
+  /** electron-vite's dev server (ELECTRON_RENDERER_URL); ignored in packaged builds. */
+  devServerUrl?: string | null;
+  appVersion: string;
+}
+
+export interface RunningShell {
+  core: Core;
+  ipc: IpcBinding;
+  windows: WindowRegistry;
+}
+
+/** Tells the user, in their OS language, why Harbor cannot start. */
+export function showStartupError(error: unknown, dataDir: string): void {
+  const language = languageForLocale(app.getLocale());
+  let message: string;
+  if (error instanceof HarborError) {
+    message = translate(language, error.messageKey, error.params);
+  } else {
+    console.error('[harbor] startup failed:', error instanceof Error ? error.message : String(error));
+    message = translate(language, 'errors.INTERNAL');
+  }
+  dialog.showErrorBox(
+    translate(language, 'shell.startup_failed_title'),
+    `${message}\n\n${translate(language, 'shell.data_folder', { dir: dataDir })}`,
+  );
+}
+
+/**
+ * Starts the desktop app. Resolves to null when this launch should end: another
+ * instance already runs (it gets focused), or the office cannot be opened (the
+ * user was told why; the database file was not touched).
+ */
+export async function startShell(options: ShellOptions): Promise<RunningShell | null> {
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return null;
+  }
+  const devServerUrl = !app.isPackaged && options.devServerUrl ? options.devServerUrl : null;
+  const isAppUrl = appUrlCheck(devServerUrl);
+  const windows = new WindowRegistry();
+  registerAppScheme();
+  guardAllWebContents(isAppUrl);
+  app.on('second-instance', () => {
+    windows.focusMain();
+  });
+
+  await app.whenReady();
+  const dataDir = app.getPath('userData');
+  let core: Core;
+  try {
+    const keyStore = chooseKeyStore({ dataDir, allowKeyFile: options.argv.includes(INSECURE_KEY_FLAG) });
+    core = openCore({ dataDir, keyStore, appVersion: options.appVersion });
+  } catch (error) {
+    showStartupError(error, dataDir);
+    app.quit();
+    return null;
+  }
+
+  handleAppProtocol(options.rendererDir);
+  const ipc = bindIpc(core, (event) => isTrustedSender(event, (wc) => windows.owns(wc), isAppUrl));
+  const state = new WindowStateStore(join(dataDir, WINDOW_STATE_FILE));
+  const openWindow = () =>
+    createMainWindow({ preload: options.preload, url: devServerUrl ?? APP_ENTRY_URL, registry: windows, state });
+  openWindow();
+
+  app.on('activate', () => {
+    // macOS: clicking the dock icon with no window open.
+    if (!windows.main()) openWindow();
+  });
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  let closed = false;
+  app.on('will-quit', (event) => {
+    if (closed) return;
+    // Let calls under way (logouts of closed windows) finish, then close the database.
+    event.preventDefault();
+    void ipc.dispose().finally(() => {
+      closed = true;
+      core.close();
+      app.quit();
+    });
+  });
+  return { core, ipc, windows };
+}
