@@ -18,7 +18,7 @@ import { useDisclosure, useOs } from '@mantine/hooks';
 import { spotlight } from '@mantine/spotlight';
 import { IconAlertTriangle, IconChevronDown, IconKey, IconLock, IconLogout, IconSearch } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
-import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router';
+import { Link, Navigate, Route, Routes, useLocation } from 'react-router';
 import type { MethodOutput } from '../../../src-shared/contract';
 import { LanguageMenu, ThemeMenu } from '../components/PreferenceControls';
 import { ChangePasswordModal } from '../features/auth/ChangePasswordModal';
@@ -35,7 +35,6 @@ function isActive(path: string, pathname: string): boolean {
 export function Shell({ status }: { status: Status }) {
   const { t } = useTranslation();
   const session = useSession();
-  const navigate = useNavigate();
   const { pathname } = useLocation();
   const os = useOs();
   const [navOpened, nav] = useDisclosure(false);
@@ -121,13 +120,12 @@ export function Shell({ status }: { status: Status }) {
               return (
                 <NavLink
                   key={m.path}
+                  component={Link}
+                  to={m.path}
                   label={t(m.labelKey)}
                   leftSection={<ModuleIcon size={18} stroke={1.5} />}
                   active={isActive(m.path, pathname)}
-                  onClick={() => {
-                    navigate(m.path);
-                    nav.close();
-                  }}
+                  onClick={nav.close}
                   style={{ borderRadius: 'var(--mantine-radius-sm)' }}
                 />
               );

@@ -1,0 +1,25 @@
+import { expect, screenshot, signIn, test } from './fixtures';
+
+test.use({ viewport: { width: 375, height: 740 } });
+
+test('phone width: sign-in, burger menu, users list', async ({ page, harbor, office }) => {
+  await page.goto(harbor.url);
+  await screenshot(page, 'login-375');
+  await signIn(page, office.username, office.password);
+  await expect(page.getByTestId('home-title')).toBeVisible();
+  await screenshot(page, 'home-375');
+
+  // The sidebar sits off-screen until the burger opens it, and closes again after choosing.
+  const settingsLink = page.getByRole('link', { name: '设置', exact: true });
+  await expect(settingsLink).not.toBeInViewport();
+  await page.getByRole('button', { name: '菜单' }).click();
+  await expect(settingsLink).toBeInViewport();
+  await screenshot(page, 'nav-375');
+  await settingsLink.click();
+  await expect(settingsLink).not.toBeInViewport();
+  await page.getByRole('tab', { name: '用户' }).click();
+  await expect(page.getByTestId('users-table')).toBeVisible();
+  await screenshot(page, 'users-375');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+});
