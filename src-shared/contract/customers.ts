@@ -39,8 +39,8 @@ const companyFields = {
 };
 
 const contactFields = {
-  familyName: z.string().trim().max(60).default(''),
-  givenName: z.string().trim().max(60).default(''),
+  familyName: z.string().trim().max(60).optional(),
+  givenName: z.string().trim().max(60).optional(),
   title: optText(100),
   companyId: idSchema.nullable().optional(),
   phones: z.array(phoneInputSchema).max(10).optional(),

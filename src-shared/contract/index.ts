@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import { authMethods } from './auth';
 import { systemMethods } from './system';
+import { backupMethods } from './backup';
+import { customersMethods } from './customers';
 import type { MethodDef } from './define';
 import type { Result } from '../errors';
 
@@ -8,11 +10,15 @@ export * from './define';
 export * from './common';
 export * from './auth';
 export * from './system';
+export * from './backup';
+export * from './customers';
 
 /** The whole API: one table, shared by the core, both transports and the renderer. */
 export const methods = {
   ...systemMethods,
   ...authMethods,
+  ...backupMethods,
+  ...customersMethods,
 } satisfies Record<string, MethodDef>;
 
 export type Methods = typeof methods;

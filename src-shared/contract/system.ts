@@ -16,6 +16,11 @@ export const settingsSchema = z.object({
   defaultLanguage: languageSchema,
   /** Minutes of inactivity before the app locks; 0 turns the idle lock off. */
   idleLockMinutes: z.number().int().min(0).max(480),
+  /** A contact not updated for this many days shows in its owner's "needs attention" list. */
+  staleContactDays: z.number().int().min(1).max(3650),
+  /** Defaults for new companies and contacts. */
+  defaultProvince: z.string(),
+  defaultCity: z.string(),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -88,6 +93,9 @@ export const systemMethods = {
         currency: currencySchema.optional(),
         defaultLanguage: languageSchema.optional(),
         idleLockMinutes: z.number().int().min(0).max(480).optional(),
+        staleContactDays: z.number().int().min(1).max(3650).optional(),
+        defaultProvince: z.string().trim().max(60).optional(),
+        defaultCity: z.string().trim().max(60).optional(),
       })
       .strict(),
     output: settingsSchema,

@@ -4,11 +4,12 @@
  * in the change log and sync like real ones.
  */
 import type { CallContext } from '../rpc/context';
+import { loadSampleCustomers } from '../customers/sample';
 import { loadSampleStaff } from './staff';
 
 export type SampleLoader = (ctx: CallContext) => Record<string, number>;
 
-const loaders: SampleLoader[] = [(ctx) => ({ users: loadSampleStaff(ctx) })];
+const loaders: SampleLoader[] = [(ctx) => ({ users: loadSampleStaff(ctx) }), loadSampleCustomers];
 
 export function registerSampleLoader(loader: SampleLoader): void {
   loaders.push(loader);

@@ -10,6 +10,9 @@ export const DEFAULT_SETTINGS: Settings = {
   currency: 'CNY',
   defaultLanguage: 'zh-CN',
   idleLockMinutes: 15,
+  staleContactDays: 90,
+  defaultProvince: '',
+  defaultCity: '',
 };
 
 export function readSettings(db: SqliteDb): Settings {

@@ -1,0 +1,320 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { MethodInput } from '../../src-shared/contract';
+import { makeTestCore, setUpOffice, snapshot, userWithRole, type TestCore } from '../helpers/core';
+import { replayChangeLog, syncedDump } from '../helpers/replay';
+
+let core: TestCore;
+let admin: string;
+let clock = 1_800_000_000_000;
+const DAY = 86_400_000;
+
+beforeEach(async () => {
+  clock = 1_800_000_000_000;
+  core = makeTestCore({ now: () => clock });
+  admin = await setUpOffice(core);
+});
+
+/** Moves the clock forward; sessions expire after hours, so sign in again. */
+async function travel(ms: number) {
+  clock += ms;
+  admin = (await core.ok('auth.login', { username: 'admin', password: 'correct horse battery' })).token;
+}
+afterEach(() => core.dispose());
+
+const TABLES = ['companies', 'contacts', 'record_tags', 'notes', 'change_log', 'search_docs'];
+
+async function company(name: string, extra: Partial<MethodInput<'companies.create'>> = {}) {
+  const r = await core.ok('companies.create', { name, force: true, ...extra }, admin);
+  if (!r.saved) throw new Error('not saved');
+  return r.record;
+}
+async function contact(input: MethodInput<'contacts.create'>, token = admin) {
+  const r = await core.ok('contacts.create', { force: true, ...input }, token);
+  if (!r.saved) throw new Error('not saved');
+  return r.record;
+}
+
+describe('records and validation', () => {
+  it('normalises input: trimmed names, E.164 phones, lowercased emails, owner = me, one compact change-log entry per insert', async () => {
+    const me = await core.ok('auth.me', {}, admin);
+    const co = await company('  海港贸易有限公司 ', { phone: '0755-8765 4321', website: 'haigang.example.cn' });
+    expect(co.name).toBe('海港贸易有限公司');
+    expect(co.phone).toBe('+8675587654321');
+    expect(co.website).toBe('https://haigang.example.cn');
+    const c = await contact({
+      familyName: ' 张 ',
+      givenName: '三',
+      companyId: co.id,
+      phones: [{ label: '手机', number: '138 1234 5678' }],
+      emails: [{ label: '', address: ' Zhang.San@Example.COM ' }],
+    });
+    expect(c).toMatchObject({ familyName: '张', givenName: '三', companyName: '海港贸易有限公司', ownerId: me.user.id });
+    expect(c.phones[0]!.number).toBe('+8613812345678');
+    expect(c.emails[0]!.address).toBe('zhang.san@example.com');
+    const log = core.services.db.prepare("SELECT op FROM change_log WHERE tbl = 'contacts' AND row_id = ?").all(c.id);
+    expect(log).toEqual([{ op: 'insert' }]);
+  });
+
+  it('a bad phone, email or reference gets translated field errors and saves nothing', async () => {
+    const before = snapshot(core, TABLES);
+    const bad = await core.call(
+      'contacts.create',
+      { familyName: '李', phones: [{ label: '', number: '12' }], ownerId: '01900000-0000-7000-8000-00000000abcd' },
+      admin,
+    );
+    expect(bad).toMatchObject({ ok: false, error: { code: 'VALIDATION_ERROR' } });
+    if (!bad.ok) {
+      expect(bad.error.fields).toEqual(
+        expect.arrayContaining([
+          { path: 'phones.0.number', messageKey: 'validation.invalid_phone' },
+          { path: 'ownerId', messageKey: 'validation.unknown_reference' },
+        ]),
+      );
+    }
+    const badEmail = await core.call('contacts.create', { familyName: '李', emails: [{ address: 'not-an-email' }] }, admin);
+    expect(badEmail).toMatchObject({ ok: false, error: { fields: [{ path: 'emails.0.address', messageKey: 'validation.invalid_email' }] } });
+    const noName = await core.call('contacts.create', { familyName: ' ', givenName: '' }, admin);
+    expect(noName).toMatchObject({ ok: false, error: { fields: [{ path: 'familyName', messageKey: 'validation.name_required' }] } });
+    expect(snapshot(core, TABLES)).toEqual(before);
+  });
+});
+
+describe('duplicates', () => {
+  it('warns before saving a contact with the same email, the same phone, or a very similar name in the same company', async () => {
+    const co = await company('华东精密机械厂');
+    const first = await contact({ familyName: '王', givenName: '建华', companyId: co.id, emails: [{ address: 'wang@huadong.cn' }], phones: [{ number: '13900001111' }] });
+    const byEmail = await core.ok('contacts.create', { familyName: '另', givenName: '人', emails: [{ address: 'WANG@huadong.cn' }] }, admin);
+    expect(byEmail).toMatchObject({ saved: false, duplicates: [{ id: first.id, reason: 'email' }] });
+    const byPhone = await core.ok('contacts.create', { familyName: '另', givenName: '人', phones: [{ number: '+86 139 0000 1111' }] }, admin);
+    expect(byPhone).toMatchObject({ saved: false, duplicates: [{ id: first.id, reason: 'phone' }] });
+    const byName = await core.ok('contacts.create', { familyName: '王', givenName: '建华', companyId: co.id }, admin);
+    expect(byName).toMatchObject({ saved: false, duplicates: [{ id: first.id, reason: 'name' }] });
+    const elsewhere = await core.ok('contacts.create', { familyName: '王', givenName: '建华' }, admin);
+    expect(elsewhere.saved).toBe(true);
+    const anyway = await core.ok('contacts.create', { familyName: '王', givenName: '建华', companyId: co.id, force: true }, admin);
+    expect(anyway.saved).toBe(true);
+    const similarCo = await core.ok('companies.create', { name: '华东精密机械厂有限公司' }, admin);
+    expect(similarCo).toMatchObject({ saved: false, duplicates: [{ id: co.id, reason: 'name' }] });
+  });
+});
+
+describe('lists', () => {
+  beforeEach(async () => {
+    const tag = await core.ok('tags.save', { name: 'VIP', color: 'red' }, admin);
+    const a = await company('Alpha Trading', { city: '深圳市', industry: '批发零售' });
+    const b = await company('北辰物流', { city: '北京市', industry: '物流运输' });
+    await contact({ familyName: '张', givenName: '三', companyId: b.id, city: '北京市', tagIds: [tag.id], emails: [{ address: 'zhangsan@beichen.cn' }] });
+    await contact({ familyName: 'Li', givenName: 'Wei', companyId: a.id, city: '深圳市', phones: [{ number: '13812345678' }] });
+    await contact({ familyName: '张', givenName: '三丰', city: '武汉市', emails: [{ address: 'sanfeng@wudang.cn' }] });
+    clock += 1000;
+    await contact({ familyName: 'Smith', givenName: 'Olivia', companyId: a.id });
+  });
+
+  const names = (rows: { familyName: string; givenName: string }[]) => rows.map((r) => r.familyName + r.givenName);
+
+  it('sorts by any column both ways and pages', async () => {
+    const byName = await core.ok('contacts.list', { sort: 'name' }, admin);
+    expect(byName.total).toBe(4);
+    expect(names(byName.rows)).toEqual(['LiWei', 'SmithOlivia', '张三', '张三丰']);
+    const byCompany = await core.ok('contacts.list', { sort: 'company', dir: 'desc', limit: 2 }, admin);
+    expect(byCompany.rows.map((r) => r.companyName)).toEqual(['北辰物流', 'Alpha Trading']);
+    const newest = await core.ok('contacts.list', { sort: 'createdAt', dir: 'desc', limit: 1, offset: 0 }, admin);
+    expect(names(newest.rows)).toEqual(['SmithOlivia']);
+    const page2 = await core.ok('contacts.list', { sort: 'name', limit: 2, offset: 2 }, admin);
+    expect(names(page2.rows)).toEqual(['张三', '张三丰']);
+  });
+
+  it('filters by text (2-character Chinese, partial phone, partial email), tag, city, company and industry', async () => {
+    expect(names((await core.ok('contacts.list', { filter: { q: '张三' } }, admin)).rows)).toEqual(['张三', '张三丰']);
+    expect(names((await core.ok('contacts.list', { filter: { q: '三丰' } }, admin)).rows)).toEqual(['张三丰']);
+    expect(names((await core.ok('contacts.list', { filter: { q: '1234' } }, admin)).rows)).toEqual(['LiWei']);
+    expect(names((await core.ok('contacts.list', { filter: { q: '138-1234' } }, admin)).rows)).toEqual(['LiWei']);
+    expect(names((await core.ok('contacts.list', { filter: { q: 'beichen' } }, admin)).rows)).toEqual(['张三']);
+    expect(names((await core.ok('contacts.list', { filter: { q: 'wei' } }, admin)).rows)).toEqual(['LiWei']);
+    expect(names((await core.ok('contacts.list', { filter: { q: 'li' } }, admin)).rows)).toEqual(['LiWei']);
+    const tag = (await core.ok('tags.list', {}, admin))[0]!;
+    expect(tag.count).toBe(1);
+    expect(names((await core.ok('contacts.list', { filter: { tagIds: [tag.id] } }, admin)).rows)).toEqual(['张三']);
+    expect(names((await core.ok('contacts.list', { filter: { city: '深圳市' } }, admin)).rows)).toEqual(['LiWei']);
+    expect(names((await core.ok('contacts.list', { filter: { industry: '批发零售' } }, admin)).rows)).toEqual(['LiWei', 'SmithOlivia']);
+    const companies = await core.ok('companies.list', { filter: { q: 'alpha' } }, admin);
+    expect(companies.rows.map((c) => [c.name, c.contactCount])).toEqual([['Alpha Trading', 2]]);
+    expect((await core.ok('contacts.list', { filter: { createdFrom: clock } }, admin)).total).toBe(1);
+  });
+
+  it('sales reps see only their own and unowned records', async () => {
+    const rep = await userWithRole(core, admin, 'sales_rep');
+    await contact({ familyName: '自己', givenName: '的' }, rep);
+    const theirs = await core.ok('contacts.list', {}, rep);
+    expect(names(theirs.rows)).toEqual(['自己的']);
+    const hidden = (await core.ok('contacts.list', {}, admin)).rows.find((r) => r.familyName === 'Li')!;
+    expect(await core.call('contacts.get', { id: hidden.id }, rep)).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect((await core.ok('customers.search', { q: 'Li' }, rep)).contacts).toEqual([]);
+  });
+
+  it('bulk tags, re-assigns and exports CSV', async () => {
+    const vip = await core.ok('tags.save', { name: '重点', color: 'orange' }, admin);
+    const rep = await core.ok('users.create', { username: 'rep1', displayName: 'Rep', password: 'password-1234', role: 'sales_rep' }, admin);
+    const all = (await core.ok('contacts.list', {}, admin)).rows;
+    const ids = all.map((r) => r.id);
+    expect(await core.ok('customers.bulkUpdate', { kind: 'contact', ids, addTagIds: [vip.id], ownerId: rep.id }, admin)).toEqual({ count: 4 });
+    const tagged = await core.ok('contacts.list', { filter: { tagIds: [vip.id], ownerId: rep.id } }, admin);
+    expect(tagged.total).toBe(4);
+    await core.ok('customers.bulkUpdate', { kind: 'contact', ids: ids.slice(0, 1), removeTagIds: [vip.id] }, admin);
+    expect((await core.ok('contacts.list', { filter: { tagIds: [vip.id] } }, admin)).total).toBe(3);
+    await core.ok('contacts.update', { id: ids[0]!, title: '=HYPERLINK("x")' }, admin);
+    const csv = await core.ok('customers.exportCsv', { kind: 'contact' }, admin);
+    expect(csv.csv.startsWith('\uFEFF姓名,姓,名,职务,公司')).toBe(true);
+    expect(csv.rows).toBe(4);
+    expect(csv.csv).toContain(`"'=HYPERLINK(""x"")"`);
+    await core.ok('auth.setPreferences', { language: 'en' }, admin);
+    expect((await core.ok('customers.exportCsv', { kind: 'company' }, admin)).csv.startsWith('\uFEFFName,Industry')).toBe(true);
+  });
+});
+
+describe('search', () => {
+  it('finds 2-character Chinese names, partial phones and emails, companies, a company’s contacts and tagged records, grouped', async () => {
+    const co = await company('海港贸易有限公司', { city: '深圳市' });
+    const tag = await core.ok('tags.save', { name: '展会线索', color: 'grape' }, admin);
+    await contact({ familyName: '张', givenName: '三', companyId: co.id, phones: [{ number: '13812345678' }] });
+    await contact({ familyName: 'Brown', givenName: 'Emma', emails: [{ address: 'emma.brown@fabrikam.example' }], tagIds: [tag.id] });
+    const s = (q: string) => core.ok('customers.search', { q }, admin);
+    expect((await s('张三')).contacts.map((h) => h.title)).toEqual(['张三']);
+    expect((await s('张')).contacts.map((h) => h.title)).toEqual(['张三']);
+    expect((await s('2345')).contacts[0]!.subtitle).toContain('海港贸易有限公司');
+    expect((await s('fabrik')).contacts.map((h) => h.title)).toEqual(['Emma Brown']);
+    expect((await s('emma')).contacts.map((h) => h.title)).toEqual(['Emma Brown']);
+    const byCompany = await s('海港');
+    expect(byCompany.companies.map((h) => h.title)).toEqual(['海港贸易有限公司']);
+    expect(byCompany.contacts.map((h) => h.title)).toEqual(['张三']);
+    expect((await s('贸易')).companies.map((h) => h.title)).toEqual(['海港贸易有限公司']);
+    expect((await s('展会')).contacts.map((h) => h.title)).toEqual(['Emma Brown']);
+    expect(await s('不存在的人')).toEqual({ companies: [], contacts: [] });
+  });
+
+  it('keeps the index in step with edits, deletes and restores', async () => {
+    const c = await contact({ familyName: '赵', givenName: '磊' });
+    await core.ok('contacts.update', { id: c.id, givenName: '雷' }, admin);
+    const s = (q: string) => core.ok('customers.search', { q }, admin).then((r) => r.contacts.length);
+    expect(await s('赵磊')).toBe(0);
+    expect(await s('赵雷')).toBe(1);
+    await core.ok('contacts.update', { id: c.id, emails: [{ address: 'zhaolei@example.com' }] }, admin);
+    expect(await s('zhaolei@ex')).toBe(1);
+    await core.ok('customers.delete', { kind: 'contact', ids: [c.id] }, admin);
+    expect(await s('zhaolei')).toBe(0);
+    await core.ok('customers.restore', { kind: 'contact', ids: [c.id] }, admin);
+    expect(await s('zhaolei')).toBe(1);
+  });
+});
+
+describe('timeline, notes, merge, recycle bin', () => {
+  it('shows creation, each field change with old and new value and who, and notes', async () => {
+    const c = await contact({ familyName: '陈', givenName: '静', title: '经理' });
+    clock += 60_000;
+    await core.ok('contacts.update', { id: c.id, title: '总经理' }, admin);
+    clock += 60_000;
+    await core.ok('customers.addNote', { kind: 'contact', id: c.id, body: '电话沟通' }, admin);
+    const events = await core.ok('customers.timeline', { kind: 'contact', id: c.id }, admin);
+    expect(events.map((e) => e.kind)).toEqual(['note', 'changed', 'created']);
+    expect(events[1]).toMatchObject({ field: 'title', from: '经理', to: '总经理', actor: { displayName: '陈静' } });
+    expect(events[0]).toMatchObject({ text: '电话沟通' });
+  });
+
+  it('merges two contacts field by field, moves tags and notes, and keeps the history of both', async () => {
+    const tag = await core.ok('tags.save', { name: 'VIP', color: 'red' }, admin);
+    const keep = await contact({ familyName: '刘', givenName: '洋', title: '采购', emails: [{ address: 'liu@a.cn' }] });
+    const other = await contact({ familyName: '刘', givenName: '洋洋', title: '采购经理', phones: [{ number: '13700001234' }], tagIds: [tag.id] });
+    await core.ok('customers.addNote', { kind: 'contact', id: other.id, body: '旧记录的备注' }, admin);
+    await core.ok('contacts.update', { id: other.id, city: '成都市' }, admin);
+    await core.ok('customers.merge', { kind: 'contact', keepId: keep.id, mergeId: other.id, takeFromMerged: ['title', 'phones', 'city'] }, admin);
+    const merged = await core.ok('contacts.get', { id: keep.id }, admin);
+    expect(merged).toMatchObject({ givenName: '洋', title: '采购经理', city: '成都市', emails: [{ address: 'liu@a.cn' }] });
+    expect(merged.phones[0]!.number).toBe('+8613700001234');
+    expect(merged.tags.map((t) => t.name)).toEqual(['VIP']);
+    expect(await core.call('contacts.get', { id: other.id }, admin)).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    const events = await core.ok('customers.timeline', { kind: 'contact', id: keep.id }, admin);
+    expect(events.some((e) => e.kind === 'merged' && e.text === '刘洋洋')).toBe(true);
+    expect(events.some((e) => e.kind === 'note' && e.text === '旧记录的备注')).toBe(true);
+    expect(events.some((e) => e.kind === 'changed' && e.field === 'city' && e.text === '刘洋洋')).toBe(true);
+    expect((await core.ok('customers.search', { q: '13700001234' }, admin)).contacts.map((h) => h.id)).toEqual([keep.id]);
+    expect(await core.ok('customers.recycleBin', {}, admin)).toEqual([]);
+  });
+
+  it('merging companies moves their contacts', async () => {
+    const a = await company('Northwind Traders');
+    const b = await company('Northwind Trading Co');
+    const c = await contact({ familyName: 'Davis', givenName: 'Lucas', companyId: b.id });
+    await core.ok('customers.merge', { kind: 'company', keepId: a.id, mergeId: b.id }, admin);
+    expect((await core.ok('contacts.get', { id: c.id }, admin)).companyId).toBe(a.id);
+    expect((await core.ok('companies.get', { id: a.id }, admin)).contactCount).toBe(1);
+  });
+
+  it('soft-deletes into a 30-day recycle bin, restores, and purges only with the permission', async () => {
+    const c = await contact({ familyName: '孙', givenName: '杰' });
+    await core.ok('customers.delete', { kind: 'contact', ids: [c.id] }, admin);
+    expect((await core.ok('contacts.list', {}, admin)).total).toBe(0);
+    expect(await core.ok('customers.recycleBin', {}, admin)).toMatchObject([{ id: c.id, name: '孙杰', kind: 'contact' }]);
+    await core.ok('customers.restore', { kind: 'contact', ids: [c.id] }, admin);
+    expect((await core.ok('contacts.list', {}, admin)).total).toBe(1);
+    await core.ok('customers.delete', { kind: 'contact', ids: [c.id] }, admin);
+    await travel(31 * DAY);
+    expect(await core.ok('customers.recycleBin', {}, admin)).toEqual([]);
+    const manager = await userWithRole(core, admin, 'sales_manager');
+    expect(await core.call('customers.purge', { kind: 'contact', ids: [c.id] }, manager)).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(await core.ok('customers.purge', { kind: 'contact', ids: [c.id] }, admin)).toEqual({ count: 1 });
+    expect(core.services.db.prepare('SELECT count(*) AS n FROM contacts').get()).toEqual({ n: 0 });
+    expect(core.services.db.prepare("SELECT op FROM change_log WHERE row_id = ? ORDER BY seq DESC LIMIT 1").get(c.id)).toEqual({ op: 'purge' });
+    expect(await core.call('customers.purge', { kind: 'contact', ids: [c.id] }, admin)).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+  });
+});
+
+describe('needs attention, views, tags', () => {
+  it('lists my contacts untouched for the configured number of days', async () => {
+    await core.ok('settings.update', { staleContactDays: 30 }, admin);
+    const old = await contact({ familyName: '旧', givenName: '客户' });
+    await travel(20 * DAY);
+    const fresh = await contact({ familyName: '新', givenName: '客户' });
+    await travel(15 * DAY);
+    const list = await core.ok('customers.needsAttention', {}, admin);
+    expect(list.days).toBe(30);
+    expect(list.rows.map((r) => r.id)).toEqual([old.id]);
+    await core.ok('customers.addNote', { kind: 'contact', id: old.id, body: '回访' }, admin);
+    expect((await core.ok('customers.needsAttention', {}, admin)).rows).toEqual([]);
+    expect((await core.ok('customers.needsAttention', { days: 10 }, admin)).rows.map((r) => r.id)).toEqual([fresh.id]);
+  });
+
+  it('saved views are private unless shared', async () => {
+    const rep = await userWithRole(core, admin, 'sales_rep');
+    await core.ok('views.save', { entity: 'contact', name: '北京客户', config: { filter: { city: '北京市' }, sort: { field: 'name', dir: 'asc' } } }, admin);
+    const shared = await core.ok('views.save', { entity: 'contact', name: '全部VIP', shared: true, config: { filter: {} } }, admin);
+    expect((await core.ok('views.list', { entity: 'contact' }, rep)).map((v) => v.name)).toEqual(['全部VIP']);
+    expect((await core.ok('views.list', { entity: 'contact' }, admin)).map((v) => v.name).sort()).toEqual(['全部VIP', '北京客户'].sort());
+    expect(await core.call('views.delete', { id: shared.id }, rep)).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+  });
+
+  it('deleting a tag removes it from every record; tag names are unique', async () => {
+    const tag = await core.ok('tags.save', { name: 'VIP', color: 'red' }, admin);
+    expect(await core.call('tags.save', { name: 'VIP', color: 'blue' }, admin)).toMatchObject({ ok: false, error: { fields: [{ path: 'name' }] } });
+    const c = await contact({ familyName: '周', givenName: '明', tagIds: [tag.id] });
+    await core.ok('tags.delete', { id: tag.id }, admin);
+    expect((await core.ok('contacts.get', { id: c.id }, admin)).tags).toEqual([]);
+  });
+});
+
+describe('sample data and the change log', () => {
+  it('the sample office fills companies and contacts in both languages, and replaying the change log rebuilds it exactly', async () => {
+    const counts = await core.ok('sample.load', {}, admin);
+    expect(counts.counts.contacts).toBeGreaterThan(40);
+    const list = await core.ok('contacts.list', { limit: 500 }, admin);
+    expect(list.rows.some((r) => /[\u4e00-\u9fff]/.test(r.familyName))).toBe(true);
+    expect(list.rows.some((r) => /^[A-Z]/.test(r.familyName))).toBe(true);
+    await core.ok('customers.merge', { kind: 'contact', keepId: list.rows[0]!.id, mergeId: list.rows[1]!.id, takeFromMerged: ['title'] }, admin);
+    await core.ok('customers.delete', { kind: 'contact', ids: [list.rows[2]!.id] }, admin);
+    await core.ok('customers.purge', { kind: 'contact', ids: [list.rows[2]!.id] }, admin);
+    const replica = replayChangeLog(core.services.db);
+    expect(syncedDump(replica)).toEqual(syncedDump(core.services.db));
+    // The search index is rebuilt by the same triggers on the replica.
+    const q = "SELECT count(*) AS n FROM search_fts WHERE search_fts MATCH '\"example\"'";
+    expect(replica.prepare(q).get()).toEqual(core.services.db.prepare(q).get());
+  });
+});
