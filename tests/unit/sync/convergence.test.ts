@@ -245,7 +245,7 @@ describe('sync convergence (property)', () => {
 
   it('applies the same entries in any order and any number of times to the same state (idempotent, commutative)', async () => {
     reset();
-    for (let i = 0; i < 40; i++) runWrite({ kind: 'write', replica: i % 2, table: i % SPECS.length, op: (['insert', 'update', 'update', 'softDelete', 'purge'] as const)[i % 5], pick: i * 13, seed: i * 7, fields: 2 });
+    for (let i = 0; i < 40; i++) runWrite({ kind: 'write', replica: i % 2, table: i % SPECS.length, op: (['insert', 'update', 'update', 'softDelete', 'purge'] as const)[i % 5]!, pick: i * 13, seed: i * 7, fields: 2 });
     const entries = [...readBatch(cores[0]!.services, 0, 100_000).entries, ...readBatch(cores[1]!.services, 0, 100_000).entries];
     const base = readBatch(cores[0]!.services, 0, 1);
     await fc.assert(
