@@ -67,7 +67,7 @@ describe('shared-folder sync', () => {
     expect(canonicalDump(b)).toEqual(before);
     // One flipped byte: rejected the same way.
     const flipped = Buffer.from(full);
-    flipped[flipped.length - 3] ^= 0x40;
+    flipped[flipped.length - 3] = flipped[flipped.length - 3]! ^ 0x40;
     writeFileSync(first, flipped);
     expect((await collectFromFolder(b.services, identity(b), folder)).skipped).toHaveLength(1);
     expect(canonicalDump(b)).toEqual(before);
