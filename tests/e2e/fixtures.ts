@@ -62,6 +62,8 @@ async function stopServer(child: ChildProcess): Promise<void> {
 }
 
 export const test = base.extend<{ harbor: Harbor; office: Office }>({
+  // Playwright requires the destructuring pattern even when no other fixture is used.
+  // eslint-disable-next-line no-empty-pattern
   harbor: async ({}, use) => {
     const dataDir = mkdtempSync(join(tmpdir(), 'harbor-e2e-'));
     const { child, url } = await startServer(dataDir);

@@ -14,7 +14,7 @@ import {
   UnstyledButton,
   ActionIcon,
 } from '@mantine/core';
-import { useDisclosure, useOs } from '@mantine/hooks';
+import { useDisclosure } from '@mantine/hooks';
 import { spotlight } from '@mantine/spotlight';
 import { IconAlertTriangle, IconChevronDown, IconKey, IconLock, IconLogout, IconSearch } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
@@ -24,6 +24,7 @@ import { LanguageMenu, ThemeMenu } from '../components/PreferenceControls';
 import { ChangePasswordModal } from '../features/auth/ChangePasswordModal';
 import { useSession } from '../session';
 import { CommandPalette } from './CommandPalette';
+import { useModKey } from './keys';
 import { modules } from './modules';
 
 type Status = MethodOutput<'system.status'>;
@@ -36,13 +37,12 @@ export function Shell({ status }: { status: Status }) {
   const { t } = useTranslation();
   const session = useSession();
   const { pathname } = useLocation();
-  const os = useOs();
   const [navOpened, nav] = useDisclosure(false);
   const [passwordOpened, passwordModal] = useDisclosure(false);
+  const modKey = useModKey();
   const me = session.me;
   if (!me) return null;
   const visible = modules.filter((m) => !m.permission || session.can(m.permission));
-  const modKey = os === 'macos' || os === 'ios' ? '⌘' : 'Ctrl';
 
   return (
     <AppShell

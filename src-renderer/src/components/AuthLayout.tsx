@@ -16,23 +16,14 @@ export function AuthLayout({
 }) {
   const { t } = useTranslation();
   return (
-    <Box
-      mih="100dvh"
-      style={{
-        background:
-          'light-dark(linear-gradient(160deg, var(--mantine-color-blue-0), var(--mantine-color-gray-0)), var(--mantine-color-dark-8))',
-      }}
-    >
-      <Group justify="space-between" p="md">
-        <Text fw={700} size="lg" c="blue.7">
-          {t('app.name')}
-        </Text>
+    <Box className="harbor-auth-bg">
+      <Group justify="flex-end" p="md" mih={68}>
         {corner}
       </Group>
       <Center px="sm" pb="xl">
         <Stack w="100%" maw={width} gap="md">
           <Stack gap={2} align="center">
-            <Title order={2} ta="center">
+            <Title order={2} ta="center" c="blue.7">
               {t('app.name')}
             </Title>
             <Text c="dimmed" size="sm" ta="center">

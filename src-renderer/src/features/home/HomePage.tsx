@@ -1,5 +1,5 @@
 /** Welcome and what to do next; later modules add their own summaries here. */
-import { Anchor, Card, Group, Kbd, SimpleGrid, Stack, Text, ThemeIcon, Title } from '@mantine/core';
+import { Anchor, Button, Card, Group, Kbd, SimpleGrid, Stack, Text, ThemeIcon, Title } from '@mantine/core';
 import { spotlight } from '@mantine/spotlight';
 import { IconSearch, IconSettings, IconUsersPlus, type Icon } from '@tabler/icons-react';
 import { useState, type ReactNode } from 'react';
@@ -7,6 +7,7 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import type { Permission } from '../../../../src-shared/permissions';
 import { useApiQuery } from '../../api/hooks';
+import { useModKey } from '../../app/keys';
 import { formatDate, formatNumber } from '../../format';
 import { useSession } from '../../session';
 
@@ -25,6 +26,7 @@ export function HomePage() {
   const canSeeUsers = session.can('users.read');
   const users = useApiQuery('users.list', { includeInactive: false }, { enabled: canSeeUsers });
   const [today] = useState(() => formatDate(Date.now()));
+  const modKey = useModKey();
   const me = session.me;
   if (!me) return null;
 
@@ -59,9 +61,9 @@ export function HomePage() {
       titleKey: 'ui.home.searchTitle',
       bodyKey: 'ui.home.searchBody',
       action: (
-        <Anchor component="button" size="sm" onClick={spotlight.open}>
-          <Kbd size="xs">Ctrl</Kbd> + <Kbd size="xs">K</Kbd>
-        </Anchor>
+        <Button variant="light" size="compact-sm" style={{ alignSelf: 'flex-start' }} leftSection={<IconSearch size={14} />} onClick={spotlight.open}>
+          <Kbd size="xs">{modKey}</Kbd>&nbsp;+&nbsp;<Kbd size="xs">K</Kbd>
+        </Button>
       ),
     },
   ];

@@ -11,13 +11,21 @@ import { applyApiError } from '../../forms';
 import { errorMessage } from '../../i18n';
 import { useSession } from '../../session';
 
+/** The settings this tab edits; other areas' settings live in their own tabs. */
+type GeneralValues = Pick<Settings, 'officeName' | 'currency' | 'defaultLanguage' | 'idleLockMinutes'>;
+
+function pickGeneral(settings: Settings): GeneralValues {
+  const { officeName, currency, defaultLanguage, idleLockMinutes } = settings;
+  return { officeName, currency, defaultLanguage, idleLockMinutes };
+}
+
 export function GeneralSettings() {
   const { t } = useTranslation();
   const session = useSession();
   const canManage = session.can('settings.manage');
   const settings = useApiQuery('settings.get', {});
   const [formError, setFormError] = useState<string | null>(null);
-  const form = useForm<Settings>({
+  const form = useForm<GeneralValues>({
     initialValues: { officeName: '', currency: 'CNY', defaultLanguage: 'zh-CN', idleLockMinutes: 15 },
     validate: {
       officeName: (v) => (v.trim() ? null : t('validation.required')),
@@ -28,8 +36,9 @@ export function GeneralSettings() {
   const loaded = settings.data;
   useEffect(() => {
     if (loaded) {
-      form.setValues(loaded);
-      form.resetDirty(loaded);
+      const values = pickGeneral(loaded);
+      form.setValues(values);
+      form.resetDirty(values);
     }
     // Only when the stored settings change, not on every keystroke.
     // eslint-disable-next-line react-hooks/exhaustive-deps

@@ -10,7 +10,12 @@ import { AuditLog } from './AuditLog';
 import { GeneralSettings } from './GeneralSettings';
 import { UsersSettings } from './UsersSettings';
 
-interface SettingsTab {
+/**
+ * The settings tabs. An area with its own settings (backup, sync, customers)
+ * adds one entry: `{ id: 'backup', labelKey: 'backup.settingsTab', icon: IconDatabase,
+ * permission: 'backup.manage', element: <BackupSettings /> }`; it shows at `/settings/<id>`.
+ */
+export interface SettingsTab {
   id: string;
   labelKey: string;
   icon: Icon;
@@ -18,7 +23,7 @@ interface SettingsTab {
   element: ReactNode;
 }
 
-const TABS: SettingsTab[] = [
+export const settingsTabs: SettingsTab[] = [
   { id: 'general', labelKey: 'ui.settings.general', icon: IconAdjustments, permission: 'settings.read', element: <GeneralSettings /> },
   { id: 'users', labelKey: 'ui.settings.users', icon: IconUsers, permission: 'users.read', element: <UsersSettings /> },
   { id: 'audit', labelKey: 'ui.settings.audit', icon: IconListCheck, permission: 'audit.read', element: <AuditLog /> },
@@ -29,7 +34,7 @@ export function SettingsPage() {
   const session = useSession();
   const navigate = useNavigate();
   const tabId = useParams()['*']?.split('/')[0] ?? '';
-  const tabs = TABS.filter((tab) => session.can(tab.permission));
+  const tabs = settingsTabs.filter((tab) => session.can(tab.permission));
   const current = tabs.find((tab) => tab.id === tabId);
   if (!current) return tabs[0] ? <Navigate to={`/settings/${tabs[0].id}`} replace /> : null;
 
