@@ -840,39 +840,12 @@ export function fakeElectron(): FakeElectron {
   return current();
 }
 
-/** The `electron` module: main-process APIs always, renderer APIs only inside a renderer. */
-export const electronModule = {
-  get app() {
-    return current().app;
-  },
-  get ipcMain() {
-    return current().ipcMain;
-  },
-  get BrowserWindow() {
-    return current().BrowserWindow;
-  },
-  get safeStorage() {
-    return current().safeStorage;
-  },
-  get session() {
-    return current().session;
-  },
-  get shell() {
-    return current().shell;
-  },
-  get dialog() {
-    return current().dialog;
-  },
-  get protocol() {
-    return current().protocol;
-  },
-  get screen() {
-    return current().screen;
-  },
-  get ipcRenderer() {
-    return current().rendererInScope?.ipcRenderer;
-  },
-  get contextBridge() {
-    return current().rendererInScope?.contextBridge;
-  },
-};
+/** The `electron` module: main-process APIs always, renderer APIs only inside a renderer (else undefined, as in Electron's main process). */
+const MAIN_PROCESS_APIS = ['app', 'ipcMain', 'BrowserWindow', 'safeStorage', 'session', 'shell', 'dialog', 'protocol', 'screen'] as const;
+export const electronModule: Record<string, unknown> = {};
+for (const name of MAIN_PROCESS_APIS) {
+  Object.defineProperty(electronModule, name, { enumerable: true, get: () => current()[name] });
+}
+for (const name of ['ipcRenderer', 'contextBridge'] as const) {
+  Object.defineProperty(electronModule, name, { enumerable: true, get: () => current().rendererInScope?.[name] });
+}
