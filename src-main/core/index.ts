@@ -16,6 +16,7 @@ import { CoreEvents } from './events';
 import type { Services } from './rpc/context';
 import { Dispatcher } from './rpc/dispatcher';
 import { handlers } from './rpc/handlers';
+import { BackupService } from './backup/service';
 
 export const DB_FILE = 'harbor.db';
 
@@ -32,6 +33,8 @@ export interface Core {
   events: CoreEvents;
   migration: MigrateResult;
   dbFile: string;
+  /** Backup settings, jobs and the scheduler of this core. */
+  backup: BackupService;
   close(): void;
 }
 
@@ -75,16 +78,49 @@ export function openCore(options: CoreOptions): Core {
     dataDir: options.dataDir,
     now,
   };
+  const dispatcher = new Dispatcher(services, handlers);
+  // A restore replaces the database file while the core runs. `reopen` is only
+  // called through `dispatcher.exclusive` (no call in flight): it closes the
+  // connection, lets `install` move files, then opens and migrates whatever is
+  // now at `dbFile` with the same key and points `services` at it. If
+  // `install` throws, the untouched old file is reopened.
+  const reopen = (install: () => void) => {
+    services.db.pragma('wal_checkpoint(TRUNCATE)');
+    services.db.close();
+    let failure: unknown = null;
+    try {
+      install();
+    } catch (error) {
+      failure = error;
+    }
+    const next = openDatabase({ file: dbFile, key, create: false });
+    try {
+      migrate(next, dbFile);
+    } catch (error) {
+      next.close();
+      throw error;
+    }
+    const stamp = (next.prepare('SELECT max(hlc) AS hlc FROM change_log').get() as { hlc: string | null }).hlc;
+    services.db = next;
+    services.orm = drizzle(next, { schema });
+    services.clock = new Hlc(deviceId, stamp, now);
+    if (failure) throw failure;
+  };
+  const backup = new BackupService({ services, dbFile, key, exclusive: (fn) => dispatcher.exclusive(fn), reopen });
+  backup.start();
   return {
     services,
-    dispatcher: new Dispatcher(services, handlers),
+    dispatcher,
     events,
     migration,
     dbFile,
+    backup,
     close() {
-      if (db.open) {
-        db.pragma('wal_checkpoint(TRUNCATE)');
-        db.close();
+      backup.stop();
+      backup.cancelRunning();
+      if (services.db.open) {
+        services.db.pragma('wal_checkpoint(TRUNCATE)');
+        services.db.close();
       }
     },
   };

@@ -38,6 +38,15 @@ export class Dispatcher {
     private readonly handlers: Handlers,
   ) {}
 
+  /**
+   * Runs `fn` between calls, after every call already queued, with no
+   * transaction open: for work that must not interleave with a call, such as
+   * a restore swapping the database file or a background job's bookkeeping.
+   */
+  exclusive<T>(fn: () => T | Promise<T>): Promise<T> {
+    return this.serial.run(async () => fn());
+  }
+
   async call<M extends MethodName>(method: M, rawInput: unknown, options: CallOptions): Promise<Result<MethodOutput<M>>>;
   async call(method: string, rawInput: unknown, options: CallOptions): Promise<Result<unknown>>;
   async call(method: string, rawInput: unknown, options: CallOptions): Promise<Result<unknown>> {

@@ -1,0 +1,470 @@
+/**
+ * The backup format and the operations on one backup.
+ *
+ * A backup is a folder `<office>-<UTC time>.harborbackup/` holding
+ * - `backup.db`: a standard SQLCipher 4 database, encrypted with the key
+ *   derived from the backup password (see kdf.ts);
+ * - `manifest.json`: in clear only the format, the key-derivation parameters
+ *   (salt, N, r, p) and a 16-byte key check; everything else (app and schema
+ *   version, office name, created at, device, record counts per table, size
+ *   and SHA-256 of `backup.db`) is sealed with AES-256-GCM under a key derived
+ *   from the backup key, so a lost USB stick shows nothing about the office and
+ *   any change to the manifest or the database file is detected.
+ *
+ * A backup is written under a hidden temp name in the target folder, fsynced,
+ * verified (opened with its key, integrity check, counts, checksum) and only
+ * then renamed to its final name, so a half-written backup never looks like
+ * a good one and never replaces one.
+ */
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream, existsSync, fsyncSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { z } from 'zod';
+import { HarborError, type ErrorCode } from '../../../src-shared/errors';
+import { SCHEMA_VERSION } from '../db/migrate';
+import type { Counts, Progress } from './copy';
+import { deriveBackupKey, kdfSchema, manifestKey, type KdfParams } from './kdf';
+import { runWorker, WorkerFailure } from './run-worker';
+
+export const BACKUP_EXT = '.harborbackup';
+export const BACKUP_DB = 'backup.db';
+export const MANIFEST_FILE = 'manifest.json';
+const FORMAT = 'harbor-backup';
+const PARTIAL = '.partial-';
+
+export const BACKUP_FAILURES = [
+  'target_missing',
+  'not_a_backup',
+  'wrong_password',
+  'tampered',
+  'truncated',
+  'corrupt',
+  'too_new',
+  'cancelled',
+  'no_password',
+  'no_target',
+  'busy',
+] as const;
+export type BackupFailure = (typeof BACKUP_FAILURES)[number];
+
+const CODE_BY_FAILURE: Record<BackupFailure, ErrorCode> = {
+  target_missing: 'NOT_FOUND',
+  not_a_backup: 'NOT_FOUND',
+  wrong_password: 'INVALID_CREDENTIALS',
+  tampered: 'CONFLICT',
+  truncated: 'CONFLICT',
+  corrupt: 'CONFLICT',
+  too_new: 'CONFLICT',
+  cancelled: 'CONFLICT',
+  no_password: 'VALIDATION_ERROR',
+  no_target: 'VALIDATION_ERROR',
+  busy: 'CONFLICT',
+};
+
+export function backupError(reason: BackupFailure, params?: Record<string, string | number>): HarborError {
+  return new HarborError(CODE_BY_FAILURE[reason], `backup.errors.${reason}`, params);
+}
+
+/** The failure behind an error thrown by this module, if it is one. */
+export function failureOf(error: unknown): BackupFailure | null {
+  if (!(error instanceof HarborError) || !error.messageKey.startsWith('backup.errors.')) return null;
+  const reason = error.messageKey.slice('backup.errors.'.length);
+  return (BACKUP_FAILURES as readonly string[]).includes(reason) ? (reason as BackupFailure) : null;
+}
+
+export const contentsSchema = z.object({
+  appVersion: z.string(),
+  schemaVersion: z.number().int(),
+  officeName: z.string(),
+  createdAt: z.number(),
+  deviceId: z.string(),
+  counts: z.record(z.string(), z.number()),
+  db: z.object({ bytes: z.number(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }),
+});
+export type BackupContents = z.infer<typeof contentsSchema>;
+
+const manifestSchema = z.object({
+  format: z.literal(FORMAT),
+  version: z.literal(1),
+  kdf: kdfSchema,
+  keyCheck: z.string().regex(/^[0-9a-f]{32}$/),
+  sealed: z.object({ iv: z.string(), tag: z.string(), data: z.string() }),
+});
+type Manifest = z.infer<typeof manifestSchema>;
+
+export interface BackupKey {
+  key: Buffer;
+  kdf: KdfParams;
+}
+
+function keyCheck(key: Buffer): string {
+  return createHmac('sha256', key).update('harbor-backup-key-check-v1').digest().subarray(0, 16).toString('hex');
+}
+
+function seal(contents: BackupContents, { key, kdf }: BackupKey): Manifest {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', manifestKey(key), iv);
+  cipher.setAAD(Buffer.from(JSON.stringify(kdf)));
+  const data = Buffer.concat([cipher.update(JSON.stringify(contents), 'utf8'), cipher.final()]);
+  return {
+    format: FORMAT,
+    version: 1,
+    kdf,
+    keyCheck: keyCheck(key),
+    sealed: { iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') },
+  };
+}
+
+function unseal(manifest: Manifest, key: Buffer): BackupContents {
+  const a = Buffer.from(keyCheck(key), 'hex');
+  if (!timingSafeEqual(a, Buffer.from(manifest.keyCheck, 'hex'))) throw backupError('wrong_password');
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', manifestKey(key), Buffer.from(manifest.sealed.iv, 'base64'));
+    decipher.setAAD(Buffer.from(JSON.stringify(manifest.kdf)));
+    decipher.setAuthTag(Buffer.from(manifest.sealed.tag, 'base64'));
+    const json = Buffer.concat([decipher.update(Buffer.from(manifest.sealed.data, 'base64')), decipher.final()]).toString('utf8');
+    return contentsSchema.parse(JSON.parse(json));
+  } catch {
+    throw backupError('tampered');
+  }
+}
+
+/** Accepts the backup folder or any file inside it. */
+export function backupFolder(path: string): string {
+  const name = basename(path);
+  if (name === MANIFEST_FILE || name === BACKUP_DB) return dirname(path);
+  return path;
+}
+
+function readManifest(folder: string): Manifest {
+  const file = join(folder, MANIFEST_FILE);
+  if (!existsSync(file) || !existsSync(join(folder, BACKUP_DB))) throw backupError('not_a_backup');
+  try {
+    return manifestSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+  } catch {
+    throw backupError('not_a_backup');
+  }
+}
+
+/** The key-derivation parameters of a backup (readable without the password). */
+export function backupKdf(path: string): KdfParams {
+  return readManifest(backupFolder(path)).kdf;
+}
+
+/**
+ * The backup key for `path`: derived from the password when one is given,
+ * else the stored key when the backup was made with it (same salt).
+ */
+export async function keyFor(path: string, secret: { password?: string; known?: BackupKey | null }): Promise<Buffer> {
+  const kdf = backupKdf(path);
+  if (secret.password !== undefined) return deriveBackupKey(secret.password, kdf);
+  if (secret.known && secret.known.kdf.salt === kdf.salt && secret.known.kdf.N === kdf.N) return secret.known.key;
+  throw backupError('no_password');
+}
+
+/** Opens the manifest with the key: what the backup contains. Cheap: does not read the database. */
+export function inspectBackup(path: string, key: Buffer): BackupContents {
+  const contents = unseal(readManifest(backupFolder(path)), key);
+  if (contents.schemaVersion > SCHEMA_VERSION) {
+    throw backupError('too_new', { found: contents.schemaVersion, known: SCHEMA_VERSION });
+  }
+  return contents;
+}
+
+export async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** The database file matches the sealed size and checksum (nothing truncated or altered). */
+async function checkFile(folder: string, contents: BackupContents): Promise<void> {
+  const file = join(folder, BACKUP_DB);
+  const bytes = statSync(file).size;
+  if (bytes < contents.db.bytes) throw backupError('truncated');
+  if (bytes !== contents.db.bytes || (await sha256File(file)) !== contents.db.sha256) throw backupError('tampered');
+}
+
+function sameCounts(a: Counts, b: Counts, ignore: (table: string) => boolean = () => false): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)].filter((k) => !ignore(k)));
+  for (const k of keys) if (a[k] !== b[k]) return false;
+  return true;
+}
+
+function workerError(error: unknown): never {
+  if (error instanceof WorkerFailure) {
+    if (error.reason === 'cancelled') throw backupError('cancelled');
+    if (error.reason === 'wrong_key') throw backupError('wrong_password');
+    if (error.reason === 'source_missing') throw backupError('not_a_backup');
+  }
+  if (error instanceof HarborError) throw error;
+  if (process.env.HARBOR_DEBUG_BACKUP) console.error('[harbor] backup worker:', error);
+  throw backupError('corrupt');
+}
+
+/**
+ * Full verification: manifest sealed with this key, file size and checksum,
+ * `PRAGMA integrity_check` and the record counts of every table.
+ */
+export async function verifyBackup(path: string, key: Buffer, onProgress?: Progress, signal?: AbortSignal): Promise<BackupContents> {
+  const folder = backupFolder(path);
+  const contents = inspectBackup(folder, key);
+  await checkFile(folder, contents);
+  let check;
+  try {
+    check = await runWorker({ op: 'check', file: join(folder, BACKUP_DB), key: key.toString('hex') }, onProgress, signal);
+  } catch (error) {
+    workerError(error);
+  }
+  if (check.integrity !== 'ok' || check.schemaVersion !== contents.schemaVersion || !sameCounts(check.counts, contents.counts)) {
+    throw backupError('corrupt');
+  }
+  return contents;
+}
+
+function fsyncPath(path: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return;
+  }
+  try {
+    fsyncSync(fd);
+  } catch {
+    // Some file systems (and Windows folders) cannot fsync a directory.
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function writeDurable(file: string, text: string): void {
+  const fd = openSync(file, 'w', 0o600);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function slug(name: string): string {
+  const s = name
+    .normalize('NFKC')
+    .replace(/[^\p{L}\p{N}]+/gu, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40);
+  return s || 'harbor';
+}
+
+/** `20261123T091500123Z`: UTC, sortable, safe on every file system. */
+export function fileStamp(ms: number): string {
+  return new Date(ms).toISOString().replace(/[-:.]/g, '');
+}
+
+/** The time in a name written with `fileStamp`, or null. */
+export function parseFileStamp(name: string): number | null {
+  const m = /(\d{8}T\d{9}Z)/.exec(name);
+  if (!m) return null;
+  const s = m[1]!;
+  const iso = `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}T${s.slice(9, 11)}:${s.slice(11, 13)}:${s.slice(13, 15)}.${s.slice(15, 18)}Z`;
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? null : t;
+}
+
+export interface BackupEntry {
+  name: string;
+  path: string;
+  createdAt: number;
+  bytes: number;
+}
+
+function folderBytes(folder: string): number {
+  let total = 0;
+  for (const f of [BACKUP_DB, MANIFEST_FILE]) {
+    try {
+      total += statSync(join(folder, f)).size;
+    } catch {
+      // Listed anyway; verification reports what is missing.
+    }
+  }
+  return total;
+}
+
+/** The complete backups in `dir`, newest first. Temp folders of backups in progress are not listed. */
+export function listBackups(dir: string): BackupEntry[] {
+  if (!existsSync(dir)) throw backupError('target_missing');
+  const out: BackupEntry[] = [];
+  for (const name of readdirSync(dir)) {
+    if (name.startsWith('.') || !name.endsWith(BACKUP_EXT)) continue;
+    const path = join(dir, name);
+    const createdAt = parseFileStamp(name) ?? statSync(path).mtimeMs;
+    out.push({ name, path, createdAt, bytes: folderBytes(path) });
+  }
+  return out.sort((a, b) => b.createdAt - a.createdAt || (a.name < b.name ? 1 : -1));
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes temp folders left by backups that were interrupted (process killed, power lost). */
+export function removeStalePartials(dir: string, now = Date.now()): number {
+  if (!existsSync(dir)) return 0;
+  let removed = 0;
+  for (const name of readdirSync(dir)) {
+    const at = name.lastIndexOf(PARTIAL);
+    if (!name.startsWith('.') || at < 0) continue;
+    const pid = Number(name.slice(at + PARTIAL.length));
+    const path = join(dir, name);
+    const old = now - statSync(path).mtimeMs > 24 * 3600_000;
+    const ours = pid === process.pid;
+    if (old || (!ours && !(Number.isInteger(pid) && alive(pid)))) {
+      rmSync(path, { recursive: true, force: true });
+      removed++;
+    }
+  }
+  return removed;
+}
+
+/** Deletes one backup: renamed to a temp name first, so a half-deleted backup is never listed. */
+export function deleteBackup(path: string): void {
+  const folder = backupFolder(path);
+  const doomed = join(dirname(folder), `.${basename(folder)}.deleting${PARTIAL}${process.pid}`);
+  renameSync(folder, doomed);
+  rmSync(doomed, { recursive: true, force: true });
+}
+
+export interface CreateBackupOptions {
+  /** The live database and its key. */
+  srcFile: string;
+  srcKey: Buffer;
+  targetDir: string;
+  backupKey: BackupKey;
+  appVersion: string;
+  deviceId: string;
+  officeName: string;
+  now: number;
+  onProgress?: Progress;
+  signal?: AbortSignal;
+}
+
+export async function createBackup(options: CreateBackupOptions): Promise<BackupEntry & { contents: BackupContents }> {
+  const { targetDir } = options;
+  let isDir = false;
+  try {
+    isDir = statSync(targetDir).isDirectory();
+  } catch {
+    isDir = false;
+  }
+  if (!isDir) throw backupError('target_missing');
+  removeStalePartials(targetDir, options.now);
+
+  const base = `${slug(options.officeName)}-${fileStamp(options.now)}`;
+  let name = `${base}${BACKUP_EXT}`;
+  for (let i = 2; existsSync(join(targetDir, name)); i++) name = `${base}-${i}${BACKUP_EXT}`;
+  const partial = join(targetDir, `.${name}${PARTIAL}${process.pid}`);
+  const final = join(targetDir, name);
+  const progress = options.onProgress ?? (() => {});
+  try {
+    mkdirSync(partial);
+  } catch {
+    throw backupError('target_missing');
+  }
+  try {
+    const dbFile = join(partial, BACKUP_DB);
+    let copied;
+    try {
+      copied = await runWorker(
+        {
+          op: 'copy',
+          src: options.srcFile,
+          srcKey: options.srcKey.toString('hex'),
+          dest: dbFile,
+          destKey: options.backupKey.key.toString('hex'),
+          scrub: true,
+        },
+        (done, total) => progress(done, total, 'copy'),
+        options.signal,
+      );
+    } catch (error) {
+      if (!existsSync(targetDir)) throw backupError('target_missing');
+      workerError(error);
+    }
+    const contents: BackupContents = {
+      appVersion: options.appVersion,
+      schemaVersion: copied.schemaVersion,
+      officeName: options.officeName,
+      createdAt: options.now,
+      deviceId: options.deviceId,
+      counts: copied.counts,
+      db: { bytes: statSync(dbFile).size, sha256: await sha256File(dbFile) },
+    };
+    writeDurable(join(partial, MANIFEST_FILE), `${JSON.stringify(seal(contents, options.backupKey), null, 2)}\n`);
+    fsyncPath(partial);
+    // Read back what is on the target, as a restore would.
+    await verifyBackup(partial, options.backupKey.key, (done, total) => progress(done, total, 'verify'), options.signal);
+    renameSync(partial, final);
+    fsyncPath(targetDir);
+    return { name, path: final, createdAt: options.now, bytes: folderBytes(final), contents };
+  } catch (error) {
+    rmSync(partial, { recursive: true, force: true });
+    if (!existsSync(targetDir)) throw backupError('target_missing');
+    throw error;
+  }
+}
+
+export interface RestoreToFileOptions {
+  backupPath: string;
+  backupKey: Buffer;
+  destFile: string;
+  destKey: Buffer;
+  localMeta?: { key: string; value: string; updated_at: number }[];
+  onProgress?: Progress;
+  signal?: AbortSignal;
+}
+
+/**
+ * Writes the backup's database to `destFile` under `destKey` (the live key),
+ * after checking the sealed checksum, and checks the counts of the copy.
+ * The caller installs the file; on any failure `destFile` is removed.
+ */
+export async function restoreToFile(options: RestoreToFileOptions): Promise<BackupContents> {
+  const folder = backupFolder(options.backupPath);
+  const contents = inspectBackup(folder, options.backupKey);
+  await checkFile(folder, contents);
+  rmSync(options.destFile, { force: true });
+  try {
+    let copied;
+    try {
+      copied = await runWorker(
+        {
+          op: 'copy',
+          src: join(folder, BACKUP_DB),
+          srcKey: options.backupKey.toString('hex'),
+          dest: options.destFile,
+          destKey: options.destKey.toString('hex'),
+          scrub: true,
+          localMeta: options.localMeta,
+        },
+        options.onProgress,
+        options.signal,
+      );
+    } catch (error) {
+      workerError(error);
+    }
+    const deviceLocal = (t: string) => t.startsWith('local_');
+    if (copied.schemaVersion !== contents.schemaVersion || !sameCounts(copied.counts, contents.counts, deviceLocal)) {
+      throw backupError('corrupt');
+    }
+    return contents;
+  } catch (error) {
+    rmSync(options.destFile, { force: true });
+    throw error;
+  }
+}

@@ -1,0 +1,234 @@
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeTestCore, setUpOffice, snapshot, userWithRole, type TestCore } from '../../helpers/core';
+
+const BACKUP_PASSWORD = 'backup password 1';
+const cores: TestCore[] = [];
+afterEach(() => {
+  while (cores.length) cores.pop()!.dispose();
+});
+
+function core(options: Parameters<typeof makeTestCore>[0] = {}): TestCore {
+  const c = makeTestCore(options);
+  cores.push(c);
+  return c;
+}
+
+async function configured(c: TestCore, token: string): Promise<string> {
+  const usb = join(c.dir, 'usb');
+  mkdirSync(usb, { recursive: true });
+  await c.ok('backup.setConfig', { targetDir: usb }, token);
+  await c.ok('backup.setPassword', { password: BACKUP_PASSWORD }, token);
+  return usb;
+}
+
+async function runBackup(c: TestCore, token: string) {
+  const { jobId } = await c.ok('backup.run', {}, token);
+  return c.backup.waitFor(jobId);
+}
+
+describe('backups through the dispatcher', () => {
+  it('backs up now, reports progress and status, lists and verifies the backup', async () => {
+    const c = core();
+    const token = await setUpOffice(c);
+    const usb = await configured(c, token);
+    const stages: string[] = [];
+    c.events.on('job.progress', (p) => stages.push(p.stage));
+    const job = await runBackup(c, token);
+    expect(job.state).toBe('done');
+    expect(stages).toContain('backup.copy');
+    expect(stages).toContain('backup.verify');
+    expect(stages.at(-1)).toBe('backup.done');
+    expect(job.contents!.counts.users).toBe(1);
+    expect(job.contents!.officeName).toBe('海港贸易有限公司');
+
+    const status = await c.ok('backup.status', {}, token);
+    expect(status.lastSuccessAt).toBe(job.contents!.createdAt);
+    expect(status.lastBackup!.bytes).toBeGreaterThan(0);
+    expect(status.lastError).toBeNull();
+
+    const list = await c.ok('backup.list', {}, token);
+    expect(list.backups.map((b) => b.path)).toEqual([job.path]);
+    expect(readdirSync(usb)).toEqual([list.backups[0]!.name]);
+
+    const { jobId } = await c.ok('backup.verify', { path: job.path! }, token);
+    const verified = await c.backup.waitFor(jobId);
+    expect(verified.state).toBe('done');
+    expect(verified.contents!.db.sha256).toBe(job.contents!.db.sha256);
+  });
+
+  it('never stores the backup password and leaves the stored key out of backups', async () => {
+    const c = core();
+    const token = await setUpOffice(c);
+    await configured(c, token);
+    const rows = c.services.db.prepare(`SELECT key, value FROM local_meta WHERE key LIKE 'backup.%'`).all() as { key: string; value: string }[];
+    expect(rows.map((r) => r.key)).toContain('backup.key');
+    for (const r of rows) expect(r.value).not.toContain(BACKUP_PASSWORD);
+    const job = await runBackup(c, token);
+    expect(job.contents!.counts.local_sessions).toBe(0);
+    const inspected = await c.ok('backup.inspect', { path: job.path!, password: BACKUP_PASSWORD }, token);
+    expect(inspected.counts.local_meta).toBe(1); // device id only: no backup.* rows
+  });
+
+  it('restores: data back to the backup, a safety copy kept, everyone signed out, this device kept', async () => {
+    const c = core();
+    const token = await setUpOffice(c);
+    await configured(c, token);
+    const backup = await runBackup(c, token);
+    await c.ok('users.create', { username: 'after.backup', displayName: 'After', password: 'password-1234', role: 'sales_rep' }, token);
+    const before = (c.services.db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n;
+    expect(before).toBe(2);
+    const deviceId = c.services.deviceId;
+
+    const { jobId } = await c.ok('backup.restore', { path: backup.path!, password: BACKUP_PASSWORD }, token);
+    const job = await c.backup.waitFor(jobId);
+    expect(job.state).toBe('done');
+
+    const users = c.services.db.prepare('SELECT username FROM users ORDER BY username').all();
+    expect(users).toEqual([{ username: 'admin' }]);
+    expect(c.services.db.pragma('integrity_check', { simple: true })).toBe('ok');
+    // Sessions of the restored database are gone: sign in again.
+    expect(await c.call('auth.me', {}, token)).toMatchObject({ ok: false, error: { code: 'UNAUTHENTICATED' } });
+    const again = await c.ok('auth.login', { username: 'admin', password: 'correct horse battery' });
+    const list = await c.ok('backup.list', {}, again.token);
+    expect(list.safetyCopies).toHaveLength(1);
+    // The safety copy holds the data that was replaced.
+    const status = await c.ok('backup.status', {}, again.token);
+    expect(status.passwordSet).toBe(true);
+    expect(status.config.targetDir).toBe(join(c.dir, 'usb'));
+    expect(c.services.db.prepare(`SELECT value FROM local_meta WHERE key = 'device_id'`).get()).toEqual({ value: deviceId });
+    const audit = await c.ok('audit.list', { limit: 5 }, again.token);
+    expect(audit.map((a) => a.action)).toContain('backup.restored');
+  });
+
+  it('a wrong password, a tampered or truncated backup change nothing', async () => {
+    const c = core();
+    const token = await setUpOffice(c);
+    await configured(c, token);
+    const backup = await runBackup(c, token);
+    await c.ok('users.create', { username: 'keep.me', displayName: 'Keep', password: 'password-1234', role: 'sales_rep' }, token);
+    const before = snapshot(c);
+
+    const wrong = await c.call('backup.restore', { path: backup.path!, password: 'not the password' }, token);
+    expect(wrong).toMatchObject({ ok: false, error: { code: 'INVALID_CREDENTIALS', messageKey: 'backup.errors.wrong_password' } });
+
+    const dbFile = join(backup.path!, 'backup.db');
+    const { readFileSync, truncateSync } = await import('node:fs');
+    const bytes = readFileSync(dbFile);
+    bytes[bytes.length - 100] ^= 0xff;
+    writeFileSync(dbFile, bytes);
+    const { jobId } = await c.ok('backup.restore', { path: backup.path!, password: BACKUP_PASSWORD }, token);
+    const tampered = await c.backup.waitFor(jobId);
+    expect(tampered).toMatchObject({ state: 'failed', error: { messageKey: 'backup.errors.tampered' } });
+
+    truncateSync(dbFile, 4096);
+    const second = await c.ok('backup.restore', { path: backup.path!, password: BACKUP_PASSWORD }, token);
+    expect(await c.backup.waitFor(second.jobId)).toMatchObject({ state: 'failed', error: { messageKey: 'backup.errors.truncated' } });
+
+    expect(snapshot(c)).toEqual(before);
+    expect(await c.call('auth.me', {}, token)).toMatchObject({ ok: true });
+    expect((await c.ok('backup.list', {}, token)).safetyCopies).toEqual([]);
+    expect(existsSync(`${c.dbFile}.restoring`)).toBe(false);
+  });
+
+  it('restores onto a fresh install (first run), without a session', async () => {
+    const source = core();
+    const token = await setUpOffice(source);
+    await source.ok('users.create', { username: 'moved.user', displayName: '搬家', password: 'password-1234', role: 'sales_rep' }, token);
+    await configured(source, token);
+    const backup = await runBackup(source, token);
+
+    const fresh = core();
+    expect((await fresh.ok('system.status', {})).setUp).toBe(false);
+    const seen = await fresh.ok('backup.inspect', { path: backup.path!, password: BACKUP_PASSWORD });
+    expect(seen.officeName).toBe('海港贸易有限公司');
+    expect(seen.counts.users).toBe(2);
+    const { jobId } = await fresh.ok('backup.restore', { path: backup.path!, password: BACKUP_PASSWORD });
+    expect((await fresh.backup.waitFor(jobId)).state).toBe('done');
+    const status = await fresh.ok('system.status', {});
+    expect(status).toMatchObject({ setUp: true, officeName: '海港贸易有限公司' });
+    expect(status.deviceId).not.toBe(source.services.deviceId);
+    await fresh.ok('auth.login', { username: 'moved.user', password: 'password-1234' });
+  });
+
+  it('once set up, inspecting and restoring need backup.manage', async () => {
+    const c = core();
+    const token = await setUpOffice(c);
+    await configured(c, token);
+    const backup = await runBackup(c, token);
+    const rep = await userWithRole(c, token, 'sales_rep');
+    const before = snapshot(c);
+    for (const method of ['backup.inspect', 'backup.restore'] as const) {
+      expect(await c.call(method, { path: backup.path!, password: BACKUP_PASSWORD }, rep)).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+      expect(await c.call(method, { path: backup.path!, password: BACKUP_PASSWORD })).toMatchObject({ ok: false, error: { code: 'UNAUTHENTICATED' } });
+    }
+    expect(await c.call('backup.job', { jobId: backup.id }, rep)).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(snapshot(c)).toEqual(before);
+  });
+
+  it('a missing folder (USB unplugged) is reported, retried later, and then succeeds', async () => {
+    let now = new Date(2026, 10, 23, 17, 0).getTime();
+    const c = core({ now: () => now });
+    const token = await setUpOffice(c);
+    const usb = await configured(c, token);
+    await c.ok('settings.update', { idleLockMinutes: 0 }, token);
+    await c.ok('backup.setConfig', { schedule: { kind: 'daily', at: '18:00' } }, token);
+    let status = await c.ok('backup.status', {}, token);
+    expect(status.nextRunAt).toBe(new Date(2026, 10, 23, 18, 0).getTime());
+    expect(await c.backup.tick()).toBeNull();
+
+    rmSync(usb, { recursive: true });
+    now = new Date(2026, 10, 23, 18, 0, 5).getTime();
+    const failedId = await c.backup.tick();
+    expect(failedId).not.toBeNull();
+    expect(await c.backup.waitFor(failedId!)).toMatchObject({ state: 'failed', error: { messageKey: 'backup.errors.target_missing' } });
+    status = await c.ok('backup.status', {}, token);
+    expect(status.lastError).toMatchObject({ messageKey: 'backup.errors.target_missing' });
+    expect(status.nextRunAt).toBe(now + 5 * 60_000);
+    expect(await c.backup.tick()).toBeNull();
+
+    mkdirSync(usb);
+    now += 5 * 60_000;
+    const okId = await c.backup.tick();
+    expect((await c.backup.waitFor(okId!)).state).toBe('done');
+    status = await c.ok('backup.status', {}, token);
+    expect(status).toMatchObject({ lastError: null, overdue: false, lastSuccessAt: now });
+    expect(status.nextRunAt).toBe(new Date(2026, 10, 24, 18, 0).getTime());
+
+    // Two days later without a backup: overdue.
+    now = new Date(2026, 10, 25, 20, 0).getTime();
+    const later = await c.ok('auth.login', { username: 'admin', password: 'correct horse battery' });
+    expect((await c.ok('backup.status', {}, later.token)).overdue).toBe(true);
+  });
+
+  it('scheduled backups apply retention, keeping the newest', async () => {
+    let now = new Date(2026, 0, 1, 9, 0).getTime();
+    const c = core({ now: () => now });
+    const token = await setUpOffice(c);
+    const usb = await configured(c, token);
+    await c.ok('settings.update', { idleLockMinutes: 0 }, token);
+    await c.ok('backup.setConfig', { schedule: { kind: 'hourly', minute: 0 }, retention: { keepLast: 2, daily: 0, weekly: 0, monthly: 0 } }, token);
+    const made: string[] = [];
+    for (let i = 1; i <= 4; i++) {
+      now += 3600_000;
+      const id = await c.backup.tick();
+      const job = await c.backup.waitFor(id!);
+      expect(job.state).toBe('done');
+      made.push(job.path!);
+    }
+    expect(readdirSync(usb).sort()).toEqual(made.slice(-2).map((p) => p.split('/').pop()).sort());
+  });
+
+  it('cancelling a backup leaves no file behind', async () => {
+    const c = core();
+    const token = await setUpOffice(c);
+    const usb = await configured(c, token);
+    const { jobId } = await c.ok('backup.run', {}, token);
+    await c.ok('backup.cancel', { jobId }, token);
+    const job = await c.backup.waitFor(jobId);
+    expect(job.state === 'cancelled' || job.state === 'done').toBe(true);
+    if (job.state === 'cancelled') expect(readdirSync(usb)).toEqual([]);
+    expect(await c.call('backup.run', {}, token)).toMatchObject({ ok: true });
+  });
+});
