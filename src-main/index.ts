@@ -4,13 +4,17 @@
  * built app: out/main (this file), out/preload, out/renderer.
  */
 import { join } from 'node:path';
-import { startShell } from './shell/app';
+import { app } from 'electron';
+import { showStartupError, startShell } from './shell/app';
 import { APP_VERSION } from './version';
 
-void startShell({
+startShell({
   argv: process.argv,
   rendererDir: join(import.meta.dirname, '../renderer'),
   preload: join(import.meta.dirname, '../preload/index.cjs'),
   devServerUrl: process.env.ELECTRON_RENDERER_URL ?? null,
   appVersion: APP_VERSION,
+}).catch((error: unknown) => {
+  showStartupError(error, app.getPath('userData'));
+  app.exit(1);
 });

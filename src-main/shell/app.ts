@@ -63,6 +63,8 @@ export async function startShell(options: ShellOptions): Promise<RunningShell | 
   const devServerUrl = !app.isPackaged && options.devServerUrl ? options.devServerUrl : null;
   const isAppUrl = appUrlCheck(devServerUrl);
   const windows = new WindowRegistry();
+  // Sandbox every renderer, whatever a window's webPreferences say.
+  app.enableSandbox();
   registerAppScheme();
   guardAllWebContents(isAppUrl);
   app.on('second-instance', () => {

@@ -66,6 +66,7 @@ export function hardenSession(ses: Session): void {
   hardenedSessions.add(ses);
   ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   ses.setPermissionCheckHandler(() => false);
+  ses.setDevicePermissionHandler(() => false);
 }
 
 /** Applies the guards to one webContents (all of them, through `web-contents-created`). */

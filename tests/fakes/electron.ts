@@ -286,6 +286,11 @@ export class FakeSession extends EventEmitter {
     this.permissionCheckHandler = handler;
   }
 
+  devicePermissionHandler: ((details: object) => boolean) | null = null;
+  setDevicePermissionHandler(handler: ((details: object) => boolean) | null): void {
+    this.devicePermissionHandler = handler;
+  }
+
   /** A page asks for `permission`; without a handler Electron grants it. */
   requestPermission(wc: FakeWebContents, permission: string, details: object = {}): Promise<boolean> {
     const handler = this.permissionRequestHandler;
@@ -593,6 +598,13 @@ export class FakeApp extends EventEmitter {
     this.exitCode = code;
     this.quitting = true;
     this.releaseSingleInstanceLock();
+  }
+
+  /** Set by `app.enableSandbox()`: every renderer is sandboxed whatever its webPreferences say. */
+  sandboxEverywhere = false;
+  enableSandbox(): void {
+    if (this.ready) throw new Error('app.enableSandbox() can only be called before app is ready');
+    this.sandboxEverywhere = true;
   }
 
   focus(): void {}

@@ -63,6 +63,7 @@ describe('startShell', () => {
     expect(win.webContents.getURL()).toBe('http://localhost:5173/');
     expect(win.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, preload: PRELOAD });
     expect(fake.protocol.isProtocolHandled('app')).toBe(true);
+    expect(fake.app.sandboxEverywhere).toBe(true);
 
     const harbor = await pageBridge(win);
     const status = await harbor.invoke('system.status', {});

@@ -89,6 +89,7 @@ describe('guards on every webContents', () => {
       await expect(session.requestPermission(win.webContents, permission)).resolves.toBe(false);
       expect(session.checkPermission(win.webContents, permission, 'app://harbor')).toBe(false);
     }
+    expect(session.devicePermissionHandler?.({ deviceType: 'usb', origin: 'app://harbor' })).toBe(false);
   });
 
   it('block navigation away from the app; web links go to the browser', () => {
