@@ -220,11 +220,11 @@ function mergeRow(ctx: SyncContext, tbl: string, rowId: string, incoming: WireEn
   let conflicts = 0;
   let purged = false;
   for (const e of [...incoming].sort((a, b) => (a.hlc < b.hlc ? -1 : 1))) {
-    const data = JSON.parse(e.data) as Row;
+    const data = parseData(e.data);
     if (typeof data !== 'object' || data === null || Array.isArray(data)) {
       throw new HarborError('VALIDATION_ERROR', 'sync.errors.bad_batch');
     }
-    const entry: HistoryEntry = { seq: Number.MAX_SAFE_INTEGER, hlc: e.hlc, device: e.device, op: e.op, data, base: e.base ?? {} };
+    const entry: HistoryEntry = { seq: Number.MAX_SAFE_INTEGER, hlc: e.hlc, device: e.device, op: e.op, data: data as Row, base: e.base ?? {} };
     if (known) conflicts += detectConflicts(ctx, tbl, rowId, history, entry, known);
     const info = insertLog.run(e.hlc, e.device, tbl, rowId, e.op, e.data, e.actor);
     if (e.base && Object.keys(e.base).length > 0) insertBase.run(e.hlc, JSON.stringify(e.base));
@@ -235,6 +235,14 @@ function mergeRow(ctx: SyncContext, tbl: string, rowId: string, incoming: WireEn
   // A table this version does not sync (or know): the entries are kept and relayed, never applied.
   if (table) materialize(ctx, tbl, rowId, history, purged);
   return conflicts;
+}
+
+function parseData(text: string): Row | null {
+  try {
+    return JSON.parse(text) as Row;
+  } catch {
+    return null;
+  }
 }
 
 function detectConflicts(

@@ -1,0 +1,58 @@
+/** Paired devices (device-local): who may sync with this desktop, pinned by certificate fingerprint. */
+import type { SqliteDb } from '../db/connection';
+import { cachedStatement } from '../db/writer';
+
+export interface PeerRow {
+  deviceId: string;
+  name: string;
+  fingerprint: string;
+  certPem: string;
+  address: string | null;
+  addedAt: number;
+  removedAt: number | null;
+  lastContactAt: number | null;
+  lastError: string | null;
+  schemaVersion: number | null;
+}
+
+const COLUMNS = `device_id AS deviceId, name, fingerprint, cert_pem AS certPem, address, added_at AS addedAt,
+  removed_at AS removedAt, last_contact_at AS lastContactAt, last_error AS lastError, schema_version AS schemaVersion`;
+
+export function listPeers(db: SqliteDb, includeRemoved = false): PeerRow[] {
+  return cachedStatement(db, `SELECT ${COLUMNS} FROM sync_peers ${includeRemoved ? '' : 'WHERE removed_at IS NULL'} ORDER BY added_at`).all() as PeerRow[];
+}
+
+export function getPeer(db: SqliteDb, deviceId: string): PeerRow | null {
+  return (cachedStatement(db, `SELECT ${COLUMNS} FROM sync_peers WHERE device_id = ?`).get(deviceId) as PeerRow | undefined) ?? null;
+}
+
+/** The active (not removed) peer holding this certificate, if any. */
+export function activePeerByFingerprint(db: SqliteDb, fingerprint: string): PeerRow | null {
+  return (
+    (cachedStatement(db, `SELECT ${COLUMNS} FROM sync_peers WHERE fingerprint = ? AND removed_at IS NULL`).get(fingerprint) as
+      | PeerRow
+      | undefined) ?? null
+  );
+}
+
+/** Adds or re-pairs a device (a new pairing replaces its pinned certificate and clears a removal). */
+export function addPeer(db: SqliteDb, peer: Pick<PeerRow, 'deviceId' | 'name' | 'fingerprint' | 'certPem' | 'address'>, now: number): void {
+  cachedStatement(
+    db,
+    `INSERT INTO sync_peers (device_id, name, fingerprint, cert_pem, address, added_at) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (device_id) DO UPDATE SET name = excluded.name, fingerprint = excluded.fingerprint, cert_pem = excluded.cert_pem,
+       address = coalesce(excluded.address, address), added_at = excluded.added_at, removed_at = NULL, last_error = NULL`,
+  ).run(peer.deviceId, peer.name, peer.fingerprint, peer.certPem, peer.address, now);
+}
+
+export function removePeer(db: SqliteDb, deviceId: string, now: number): boolean {
+  return cachedStatement(db, 'UPDATE sync_peers SET removed_at = ? WHERE device_id = ? AND removed_at IS NULL').run(now, deviceId).changes > 0;
+}
+
+export function notePeerContact(db: SqliteDb, deviceId: string, fields: { at?: number; error?: string | null; schemaVersion?: number; address?: string }): void {
+  cachedStatement(
+    db,
+    `UPDATE sync_peers SET last_contact_at = coalesce(?, last_contact_at), last_error = ?, schema_version = coalesce(?, schema_version),
+       address = coalesce(?, address) WHERE device_id = ?`,
+  ).run(fields.at ?? null, fields.error ?? null, fields.schemaVersion ?? null, fields.address ?? null, deviceId);
+}

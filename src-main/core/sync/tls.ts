@@ -1,0 +1,337 @@
+/**
+ * Desktop-to-desktop sync over mutually authenticated TLS. Both sides present
+ * their self-signed device certificate; neither trusts a CA. The server admits
+ * a connection only when the client's certificate fingerprint is pinned for an
+ * active (paired, not removed) device; the client checks the server's
+ * fingerprint against the pin of the device it meant to reach. The one
+ * exception is a pairing attempt (see pairing.ts), allowed while a code is open.
+ *
+ * A sync round, client side: hello (schema check), pull the server's new
+ * entries in batches (the client's cursor), then push the client's new entries
+ * from the server's cursor for the client. Each batch is applied in one
+ * transaction with its cursor on the receiving side.
+ */
+import { createHash, randomBytes, type X509Certificate } from 'node:crypto';
+import { connect, createServer, type Server, type TLSSocket } from 'node:tls';
+import type { AddressInfo } from 'node:net';
+import { HarborError } from '../../../src-shared/errors';
+import { SCHEMA_VERSION } from '../db/migrate';
+import type { CoreEvents } from '../events';
+import { checkHello, localHello, pullFrom, readBatch, whenIdle, type PeerHello, type SessionResult, type SyncChannel } from './exchange';
+import { adoptOffice, deviceCertificate, officeIdentity, open, seal, type OfficeIdentity } from './identity';
+import { applyBatch, getCursor, type SyncContext } from './merge';
+import { newPairingWindow, pairingKey, proof, proofMatches, subKey, type PairingWindow } from './pairing';
+import { activePeerByFingerprint, addPeer, notePeerContact, type PeerRow } from './peers';
+import { batchSchema, DEFAULT_BATCH_SIZE, type Batch } from './protocol';
+import { FramedSocket, type Message } from './wire';
+
+const MAX_PULL = 5000;
+
+function fingerprintOfX509(cert: X509Certificate | undefined): string | null {
+  return cert ? createHash('sha256').update(cert.raw).digest('hex') : null;
+}
+
+function errorMessage(error: unknown): Message {
+  if (error instanceof HarborError) return { t: 'error', messageKey: error.messageKey, params: error.params };
+  return { t: 'error', messageKey: 'errors.INTERNAL' };
+}
+
+export interface SyncServerOptions {
+  ctx: SyncContext;
+  events?: CoreEvents;
+  /** Address to listen on: `127.0.0.1` in tests, the LAN in the desktop app. */
+  host: string;
+  port: number;
+  deviceName: () => string;
+  /** Called after a device paired with this one, and after each served exchange. */
+  onPeerChange?: () => void;
+}
+
+export class SyncServer {
+  private server: Server | null = null;
+  private pairing: PairingWindow | null = null;
+  private readonly sockets = new Set<TLSSocket>();
+
+  constructor(private readonly options: SyncServerOptions) {}
+
+  get port(): number | null {
+    return this.server ? (this.server.address() as AddressInfo).port : null;
+  }
+
+  async start(): Promise<number> {
+    const { ctx } = this.options;
+    const identity = officeIdentity(ctx.db, ctx.deviceId);
+    if (!identity) throw new HarborError('CONFLICT', 'sync.errors.no_office');
+    const server = createServer({
+      key: identity.keyPem,
+      cert: identity.certPem,
+      requestCert: true,
+      rejectUnauthorized: false,
+      minVersion: 'TLSv1.3',
+    });
+    server.on('secureConnection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+      void this.serve(socket, identity).catch(() => socket.destroy());
+    });
+    server.on('tlsClientError', () => undefined);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.port, this.options.host, () => resolve());
+    });
+    this.server = server;
+    return this.port!;
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    const server = this.server;
+    this.server = null;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Opens a pairing window and returns its code (replacing any earlier one). */
+  openPairing(): PairingWindow {
+    this.pairing = newPairingWindow(this.options.ctx.now());
+    return this.pairing;
+  }
+
+  cancelPairing(): void {
+    this.pairing = null;
+  }
+
+  get pairingWindow(): PairingWindow | null {
+    if (this.pairing && this.pairing.expiresAt <= this.options.ctx.now()) this.pairing = null;
+    return this.pairing;
+  }
+
+  private async serve(socket: TLSSocket, identity: OfficeIdentity): Promise<void> {
+    const { ctx } = this.options;
+    const framed = new FramedSocket(socket);
+    const fingerprint = fingerprintOfX509(socket.getPeerX509Certificate());
+    if (!fingerprint) {
+      socket.destroy();
+      return;
+    }
+    for (;;) {
+      const msg = await framed.next(120_000);
+      if (msg.t === 'bye') {
+        framed.close();
+        return;
+      }
+      if (msg.t === 'pair') {
+        framed.send(await this.pair(msg, socket, fingerprint, identity).catch(errorMessage));
+        framed.close();
+        return;
+      }
+      const peer = activePeerByFingerprint(ctx.db, fingerprint);
+      if (!peer) {
+        framed.send({ t: 'error', messageKey: 'sync.errors.not_paired' });
+        framed.close();
+        return;
+      }
+      try {
+        framed.send(await this.handle(msg, peer));
+      } catch (error) {
+        framed.send(errorMessage(error));
+      }
+    }
+  }
+
+  private async handle(msg: Message, peer: PeerRow): Promise<Message> {
+    const { ctx } = this.options;
+    switch (msg.t) {
+      case 'hello': {
+        const theirs = Number(msg.schemaVersion);
+        notePeerContact(ctx.db, peer.deviceId, {
+          at: ctx.now(),
+          schemaVersion: theirs,
+          error: theirs < SCHEMA_VERSION ? 'sync.errors.peer_older' : theirs > SCHEMA_VERSION ? 'sync.errors.peer_newer' : null,
+        });
+        this.options.onPeerChange?.();
+        return { t: 'hello', ...localHello(ctx) };
+      }
+      case 'pull': {
+        const after = Number(msg.after);
+        const limit = Math.min(Math.max(1, Number(msg.limit) || DEFAULT_BATCH_SIZE), MAX_PULL);
+        if (!Number.isSafeInteger(after) || after < 0) throw new HarborError('VALIDATION_ERROR', 'sync.errors.bad_batch');
+        return { t: 'batch', batch: readBatch(ctx, after, limit, peer.deviceId) };
+      }
+      case 'cursor':
+        return { t: 'cursor', cursor: getCursor(ctx.db, `peer:${peer.deviceId}`) };
+      case 'push': {
+        const parsed = batchSchema.safeParse(msg.batch);
+        if (!parsed.success || parsed.data.from !== peer.deviceId) throw new HarborError('VALIDATION_ERROR', 'sync.errors.bad_batch');
+        const batch = parsed.data;
+        if (batch.schemaVersion > SCHEMA_VERSION) {
+          notePeerContact(ctx.db, peer.deviceId, { error: 'sync.errors.peer_newer', schemaVersion: batch.schemaVersion });
+          throw new HarborError('CONFLICT', 'sync.errors.peer_older', { peer: SCHEMA_VERSION, local: batch.schemaVersion });
+        }
+        const source = `peer:${peer.deviceId}`;
+        if (batch.start !== getCursor(ctx.db, source)) throw new HarborError('CONFLICT', 'sync.errors.out_of_order');
+        await whenIdle(ctx);
+        const result = applyBatch(ctx, batch, { name: source, cursor: batch.end });
+        if (result.tables.length > 0) this.options.events?.emit('data.changed', { tables: result.tables });
+        notePeerContact(ctx.db, peer.deviceId, { at: ctx.now() });
+        this.options.onPeerChange?.();
+        return { t: 'pushed', applied: result.applied, conflicts: result.conflicts };
+      }
+      default:
+        throw new HarborError('VALIDATION_ERROR', 'sync.errors.bad_batch');
+    }
+  }
+
+  private async pair(msg: Message, socket: TLSSocket, joinerFp: string, identity: OfficeIdentity): Promise<Message> {
+    const { ctx } = this.options;
+    const window = this.pairingWindow;
+    // One attempt per code, right or wrong.
+    this.pairing = null;
+    if (!window) throw new HarborError('CONFLICT', 'sync.errors.pairing_closed');
+    const nonce = String(msg.nonce ?? '');
+    const deviceId = String(msg.deviceId ?? '');
+    const name = String(msg.name ?? '').slice(0, 100);
+    if (!/^[0-9a-f]{32}$/.test(nonce) || !/^[A-Za-z0-9_-]{1,64}$/.test(deviceId)) throw new HarborError('VALIDATION_ERROR', 'sync.errors.bad_batch');
+    const key = await pairingKey(window.code, identity.fingerprint, joinerFp);
+    if (!proofMatches(key, msg.proof, 'join', nonce, deviceId, identity.fingerprint, joinerFp)) {
+      throw new HarborError('CONFLICT', 'sync.errors.pairing_code_wrong');
+    }
+    const cert = socket.getPeerX509Certificate()!;
+    addPeer(ctx.db, { deviceId, name: name || deviceId, fingerprint: joinerFp, certPem: cert.toString(), address: null }, ctx.now());
+    this.options.onPeerChange?.();
+    const aad = `harbor-pair-key|${nonce}`;
+    return {
+      t: 'paired',
+      deviceId: ctx.deviceId,
+      name: this.options.deviceName(),
+      officeId: identity.officeId,
+      sealedKey: seal(subKey(key, 'seal'), identity.officeKey, aad).toString('base64'),
+      proof: proof(key, 'host', nonce, ctx.deviceId, identity.officeId, identity.fingerprint, joinerFp),
+    };
+  }
+}
+
+interface Connection {
+  framed: FramedSocket;
+  serverFingerprint: string;
+  serverCertPem: string;
+}
+
+export function connectTls(ctx: SyncContext, host: string, port: number, timeoutMs = 10_000): Promise<Connection> {
+  const cert = deviceCertificate(ctx.db, ctx.deviceId);
+  return new Promise((resolve, reject) => {
+    const socket = connect({
+      host,
+      port,
+      key: cert.keyPem,
+      cert: cert.certPem,
+      rejectUnauthorized: false,
+      minVersion: 'TLSv1.3',
+      // Identity is the pinned fingerprint, not a host name.
+      checkServerIdentity: () => undefined,
+    });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new HarborError('CONFLICT', 'sync.errors.unreachable'));
+    }, timeoutMs);
+    socket.once('error', () => {
+      clearTimeout(timer);
+      reject(new HarborError('CONFLICT', 'sync.errors.unreachable'));
+    });
+    socket.once('secureConnect', () => {
+      clearTimeout(timer);
+      const x509 = socket.getPeerX509Certificate();
+      const fingerprint = fingerprintOfX509(x509);
+      if (!x509 || !fingerprint) {
+        socket.destroy();
+        reject(new HarborError('CONFLICT', 'sync.errors.peer_identity'));
+        return;
+      }
+      resolve({ framed: new FramedSocket(socket), serverFingerprint: fingerprint, serverCertPem: x509.toString() });
+    });
+  });
+}
+
+export interface JoinResult {
+  officeId: string;
+  peer: { deviceId: string; name: string };
+}
+
+/** The joining desktop: proves the code, receives the office key, pins the host. */
+export async function joinOffice(ctx: SyncContext, target: { host: string; port: number; code: string; deviceName: string }): Promise<JoinResult> {
+  const own = deviceCertificate(ctx.db, ctx.deviceId);
+  const conn = await connectTls(ctx, target.host, target.port);
+  try {
+    const nonce = randomBytes(16).toString('hex');
+    const key = await pairingKey(target.code, conn.serverFingerprint, own.fingerprint);
+    const answer = await conn.framed.request({
+      t: 'pair',
+      deviceId: ctx.deviceId,
+      name: target.deviceName,
+      nonce,
+      proof: proof(key, 'join', nonce, ctx.deviceId, conn.serverFingerprint, own.fingerprint),
+    });
+    const hostId = String(answer.deviceId ?? '');
+    const officeId = String(answer.officeId ?? '');
+    if (answer.t !== 'paired' || !proofMatches(key, answer.proof, 'host', nonce, hostId, officeId, conn.serverFingerprint, own.fingerprint)) {
+      throw new HarborError('CONFLICT', 'sync.errors.pairing_code_wrong');
+    }
+    const officeKey = open(subKey(key, 'seal'), Buffer.from(String(answer.sealedKey ?? ''), 'base64'), `harbor-pair-key|${nonce}`);
+    if (!officeKey || officeKey.length !== 32) throw new HarborError('CONFLICT', 'sync.errors.pairing_code_wrong');
+    const existing = officeIdentity(ctx.db, ctx.deviceId);
+    if (existing && existing.officeId !== officeId) throw new HarborError('CONFLICT', 'sync.errors.other_office');
+    const name = String(answer.name ?? hostId).slice(0, 100);
+    ctx.db.transaction(() => {
+      adoptOffice(ctx.db, officeId, officeKey);
+      addPeer(ctx.db, { deviceId: hostId, name, fingerprint: conn.serverFingerprint, certPem: conn.serverCertPem, address: `${target.host}:${target.port}` }, ctx.now());
+    })();
+    return { officeId, peer: { deviceId: hostId, name } };
+  } finally {
+    conn.framed.close();
+  }
+}
+
+export interface PeerSyncResult {
+  pulled: SessionResult;
+  pushed: number;
+}
+
+/** One full exchange with a paired device at `host:port`: pull, then push. */
+export async function syncWithPeer(
+  ctx: SyncContext,
+  peer: Pick<PeerRow, 'deviceId' | 'fingerprint'>,
+  target: { host: string; port: number },
+  options: { batchSize?: number; events?: CoreEvents } = {},
+): Promise<PeerSyncResult> {
+  const conn = await connectTls(ctx, target.host, target.port);
+  try {
+    if (conn.serverFingerprint !== peer.fingerprint) throw new HarborError('CONFLICT', 'sync.errors.peer_identity');
+    const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+    const channel: SyncChannel = {
+      async hello() {
+        const answer = await conn.framed.request({ t: 'hello', ...localHello(ctx) });
+        return { protocol: Number(answer.protocol), deviceId: String(answer.deviceId), schemaVersion: Number(answer.schemaVersion) } as PeerHello;
+      },
+      async pull(after, limit) {
+        const answer = await conn.framed.request({ t: 'pull', after, limit });
+        return answer.batch as Batch;
+      },
+    };
+    const pulled = await pullFrom(ctx, channel, { batchSize, events: options.events });
+    if (pulled.peer.deviceId !== peer.deviceId) throw new HarborError('CONFLICT', 'sync.errors.peer_identity');
+    checkHello(pulled.peer);
+    let cursor = Number((await conn.framed.request({ t: 'cursor' })).cursor);
+    let pushed = 0;
+    for (;;) {
+      const batch = readBatch(ctx, cursor, batchSize, peer.deviceId);
+      if (batch.end === cursor) break;
+      await conn.framed.request({ t: 'push', batch });
+      pushed += batch.entries.length;
+      cursor = batch.end;
+      if (!batch.more) break;
+    }
+    conn.framed.send({ t: 'bye' });
+    return { pulled, pushed };
+  } finally {
+    conn.framed.close();
+  }
+}

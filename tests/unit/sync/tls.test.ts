@@ -1,0 +1,125 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { users } from '../../../src-main/core/db/schema';
+import { readBatch } from '../../../src-main/core/sync/exchange';
+import { createOffice, deviceCertificate } from '../../../src-main/core/sync/identity';
+import { getPeer, removePeer } from '../../../src-main/core/sync/peers';
+import { connectTls, joinOffice, SyncServer, syncWithPeer } from '../../../src-main/core/sync/tls';
+import { makeTestCore, setUpOffice, ADMIN, type TestCore } from '../../helpers/core';
+import { canonicalDump, writeOn } from './helpers';
+
+const HOST = '127.0.0.1';
+const cores: TestCore[] = [];
+const servers: SyncServer[] = [];
+afterEach(async () => {
+  while (servers.length) await servers.pop()!.stop();
+  while (cores.length) cores.pop()!.dispose();
+});
+
+function core(): TestCore {
+  const c = makeTestCore();
+  cores.push(c);
+  return c;
+}
+
+async function serve(c: TestCore, name: string): Promise<{ server: SyncServer; port: number }> {
+  createOffice(c.services.db, c.services.deviceId);
+  const server = new SyncServer({ ctx: c.services, host: HOST, port: 0, deviceName: () => name });
+  servers.push(server);
+  return { server, port: await server.start() };
+}
+
+async function pairedPair() {
+  const a = core();
+  const b = core();
+  await setUpOffice(a);
+  const { server, port } = await serve(a, 'Front desk');
+  const { code } = server.openPairing();
+  const joined = await joinOffice(b.services, { host: HOST, port, code, deviceName: 'Back office' });
+  return { a, b, server, port, joined };
+}
+
+describe('pairing and TLS sync on loopback', () => {
+  it('pairs with the code, syncs both ways, and the joined desktop can sign in', async () => {
+    const { a, b, port, joined } = await pairedPair();
+    expect(joined.peer).toEqual({ deviceId: a.services.deviceId, name: 'Front desk' });
+    expect(getPeer(a.services.db, b.services.deviceId)).toMatchObject({ name: 'Back office', removedAt: null });
+    const peerA = getPeer(b.services.db, a.services.deviceId)!;
+    expect(peerA.fingerprint).toBe(deviceCertificate(a.services.db, a.services.deviceId).fingerprint);
+    const first = await syncWithPeer(b.services, peerA, { host: HOST, port });
+    expect(first.pulled.applied).toBeGreaterThan(0);
+    expect(canonicalDump(b)).toEqual(canonicalDump(a));
+    expect((await b.ok('auth.login', { username: ADMIN.username, password: ADMIN.password })).user.username).toBe('admin');
+    const adminId = (b.services.db.prepare("SELECT id FROM users WHERE username = 'admin'").get() as { id: string }).id;
+    writeOn(b, (w) => w.update(users, adminId, { displayName: 'edited on B' }));
+    const second = await syncWithPeer(b.services, peerA, { host: HOST, port });
+    expect(second.pushed).toBe(1);
+    expect(canonicalDump(a)).toEqual(canonicalDump(b));
+  });
+
+  it('refuses a wrong code, and the code is burned after one attempt', async () => {
+    const a = core();
+    const b = core();
+    await setUpOffice(a);
+    const { server, port } = await serve(a, 'A');
+    const { code } = server.openPairing();
+    const wrong = code === '00000000' ? '00000001' : '00000000';
+    await expect(joinOffice(b.services, { host: HOST, port, code: wrong, deviceName: 'B' })).rejects.toMatchObject({
+      messageKey: 'sync.errors.pairing_code_wrong',
+    });
+    await expect(joinOffice(b.services, { host: HOST, port, code, deviceName: 'B' })).rejects.toMatchObject({
+      messageKey: 'sync.errors.pairing_closed',
+    });
+    expect(getPeer(a.services.db, b.services.deviceId)).toBeNull();
+  });
+
+  it('refuses an unpaired device and a removed one', async () => {
+    const { a, b, port } = await pairedPair();
+    const stranger = core();
+    const peerA = getPeer(b.services.db, a.services.deviceId)!;
+    await expect(syncWithPeer(stranger.services, peerA, { host: HOST, port })).rejects.toMatchObject({ messageKey: 'sync.errors.not_paired' });
+    await syncWithPeer(b.services, peerA, { host: HOST, port });
+    removePeer(a.services.db, b.services.deviceId, Date.now());
+    const before = canonicalDump(a);
+    await expect(syncWithPeer(b.services, peerA, { host: HOST, port })).rejects.toMatchObject({ messageKey: 'sync.errors.not_paired' });
+    expect(canonicalDump(a)).toEqual(before);
+    expect(canonicalDump(stranger).users).toEqual([]);
+  });
+
+  it('refuses a server that is not the pinned device', async () => {
+    const { a, b } = await pairedPair();
+    const impostor = core();
+    await setUpOffice(impostor);
+    const { port: impostorPort } = await serve(impostor, 'A');
+    const peerA = getPeer(b.services.db, a.services.deviceId)!;
+    await expect(syncWithPeer(b.services, peerA, { host: HOST, port: impostorPort })).rejects.toMatchObject({
+      messageKey: 'sync.errors.peer_identity',
+    });
+    expect(canonicalDump(b).users).toEqual([]);
+  });
+
+  it('rejects a tampered or forged batch and applies none of it', async () => {
+    const { a, b, port } = await pairedPair();
+    await syncWithPeer(b.services, getPeer(b.services.db, a.services.deviceId)!, { host: HOST, port });
+    const adminId = (b.services.db.prepare("SELECT id FROM users WHERE username = 'admin'").get() as { id: string }).id;
+    writeOn(b, (w) => w.update(users, adminId, { role: 'read_only', displayName: 'tampered' }));
+    const before = canonicalDump(a);
+    const conn = await connectTls(b.services, HOST, port);
+    try {
+      const { cursor } = await conn.framed.request({ t: 'cursor' });
+      const batch = readBatch(b.services, Number(cursor), 1000, a.services.deviceId);
+      // An entry rewritten to look as if the other device wrote it.
+      const forged = { ...batch, entries: batch.entries.map((e) => ({ ...e, device: a.services.deviceId })) };
+      await expect(conn.framed.request({ t: 'push', batch: forged })).rejects.toMatchObject({ messageKey: 'sync.errors.bad_batch' });
+      // A batch claiming to come from another device.
+      await expect(conn.framed.request({ t: 'push', batch: { ...batch, from: 'someoneelse' } })).rejects.toMatchObject({
+        messageKey: 'sync.errors.bad_batch',
+      });
+      // Garbage data inside an otherwise valid entry.
+      const garbage = { ...batch, entries: [{ ...batch.entries[0]!, data: '[1,2' }] };
+      await expect(conn.framed.request({ t: 'push', batch: garbage })).rejects.toMatchObject({ messageKey: 'sync.errors.bad_batch' });
+    } finally {
+      conn.framed.close();
+    }
+    expect(canonicalDump(a)).toEqual(before);
+  });
+});
