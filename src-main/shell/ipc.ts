@@ -78,12 +78,16 @@ export function bindIpc(core: Pick<Core, 'dispatcher' | 'events'>, trusted: Send
       endSession(token);
       return;
     }
-    if (!tokens.has(wc)) {
+    const previous = tokens.get(wc);
+    if (previous === undefined) {
       wc.once('destroyed', () => {
         const held = tokens.get(wc);
         tokens.delete(wc);
         if (held && !disposed) endSession(held);
       });
+    } else if (previous !== token) {
+      // Signing in again (perhaps as someone else) replaces the window's session.
+      endSession(previous);
     }
     tokens.set(wc, token);
   };

@@ -115,6 +115,11 @@ describe('sessions per window', () => {
     await signIn(b);
     expect(ipc.signedInCount()).toBe(2);
     expect(sessions()).toBe(setupSessions + 2);
+    // Signing in again in B replaces B's session instead of leaving one behind.
+    await signIn(b);
+    // (The dispatcher runs calls in order: the old session's logout is done once this answers.)
+    await expect(b.invoke('auth.me', {})).resolves.toMatchObject({ ok: true });
+    expect(sessions()).toBe(setupSessions + 2);
 
     // Logging out in A ends A's session only.
     await expect(a.invoke('auth.logout', {})).resolves.toMatchObject({ ok: true });
