@@ -59,7 +59,7 @@ describe('startShell', () => {
     const windows = fake.BrowserWindow.getAllWindows();
     expect(windows).toHaveLength(1);
     const win = windows[0]!;
-    // Unpackaged runs would use the dev server only when given; this one was, but is it trusted? Yes: not packaged.
+    // Unpackaged with a dev server: the window shows it (and IPC trusts its origin).
     expect(win.webContents.getURL()).toBe('http://localhost:5173/');
     expect(win.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, preload: PRELOAD });
     expect(fake.protocol.isProtocolHandled('app')).toBe(true);
