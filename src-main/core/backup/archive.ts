@@ -163,9 +163,9 @@ export async function keyFor(path: string, secret: { password?: string; known?: 
 }
 
 /** Opens the manifest with the key: what the backup contains. Cheap: does not read the database. */
-export function inspectBackup(path: string, key: Buffer): BackupContents {
+export function inspectBackup(path: string, key: Buffer, options: { anySchema?: boolean } = {}): BackupContents {
   const contents = unseal(readManifest(backupFolder(path)), key);
-  if (contents.schemaVersion > SCHEMA_VERSION) {
+  if (!options.anySchema && contents.schemaVersion > SCHEMA_VERSION) {
     throw backupError('too_new', { found: contents.schemaVersion, known: SCHEMA_VERSION });
   }
   return contents;
@@ -206,9 +206,15 @@ function workerError(error: unknown): never {
  * Full verification: manifest sealed with this key, file size and checksum,
  * `PRAGMA integrity_check` and the record counts of every table.
  */
-export async function verifyBackup(path: string, key: Buffer, onProgress?: Progress, signal?: AbortSignal): Promise<BackupContents> {
+export async function verifyBackup(
+  path: string,
+  key: Buffer,
+  onProgress?: Progress,
+  signal?: AbortSignal,
+  options: { anySchema?: boolean } = {},
+): Promise<BackupContents> {
   const folder = backupFolder(path);
-  const contents = inspectBackup(folder, key);
+  const contents = inspectBackup(folder, key, options);
   await checkFile(folder, contents);
   let check;
   try {
@@ -408,7 +414,7 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
     writeDurable(join(partial, MANIFEST_FILE), `${JSON.stringify(seal(contents, options.backupKey), null, 2)}\n`);
     fsyncPath(partial);
     // Read back what is on the target, as a restore would.
-    await verifyBackup(partial, options.backupKey.key, (done, total) => progress(done, total, 'verify'), options.signal);
+    await verifyBackup(partial, options.backupKey.key, (done, total) => progress(done, total, 'verify'), options.signal, { anySchema: true });
     renameSync(partial, final);
     fsyncPath(targetDir);
     return { name, path: final, createdAt: options.now, bytes: folderBytes(final), contents };

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeTestCore, setUpOffice, snapshot, userWithRole, type TestCore } from '../../helpers/core';
@@ -114,9 +114,8 @@ describe('backups through the dispatcher', () => {
     expect(wrong).toMatchObject({ ok: false, error: { code: 'INVALID_CREDENTIALS', messageKey: 'backup.errors.wrong_password' } });
 
     const dbFile = join(backup.path!, 'backup.db');
-    const { readFileSync, truncateSync } = await import('node:fs');
     const bytes = readFileSync(dbFile);
-    bytes[bytes.length - 100] ^= 0xff;
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 100) ^ 0xff, bytes.length - 100);
     writeFileSync(dbFile, bytes);
     const { jobId } = await c.ok('backup.restore', { path: backup.path!, password: BACKUP_PASSWORD }, token);
     const tampered = await c.backup.waitFor(jobId);
