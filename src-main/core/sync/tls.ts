@@ -17,7 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { HarborError } from '../../../src-shared/errors';
 import { SCHEMA_VERSION } from '../db/migrate';
 import type { CoreEvents } from '../events';
-import { checkHello, localHello, pullFrom, readBatch, whenIdle, type PeerHello, type SessionResult, type SyncChannel } from './exchange';
+import { checkHello, localHello, pullFrom, readBatch, whenIdle, type PeerHello, type SessionOptions, type SessionResult, type SyncChannel } from './exchange';
 import { adoptOffice, deviceCertificate, officeIdentity, open, seal, type OfficeIdentity } from './identity';
 import { applyBatch, getCursor, type SyncContext } from './merge';
 import { newPairingWindow, pairingKey, proof, proofMatches, subKey, type PairingWindow } from './pairing';
@@ -300,7 +300,7 @@ export async function syncWithPeer(
   ctx: SyncContext,
   peer: Pick<PeerRow, 'deviceId' | 'fingerprint'>,
   target: { host: string; port: number },
-  options: { batchSize?: number; events?: CoreEvents } = {},
+  options: { batchSize?: number; events?: CoreEvents; onBatch?: SessionOptions['onBatch'] } = {},
 ): Promise<PeerSyncResult> {
   const conn = await connectTls(ctx, target.host, target.port);
   try {
@@ -316,7 +316,7 @@ export async function syncWithPeer(
         return answer.batch as Batch;
       },
     };
-    const pulled = await pullFrom(ctx, channel, { batchSize, events: options.events });
+    const pulled = await pullFrom(ctx, channel, { batchSize, events: options.events, onBatch: options.onBatch });
     if (pulled.peer.deviceId !== peer.deviceId) throw new HarborError('CONFLICT', 'sync.errors.peer_identity');
     checkHello(pulled.peer);
     let cursor = Number((await conn.framed.request({ t: 'cursor' })).cursor);
