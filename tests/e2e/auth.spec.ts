@@ -1,4 +1,4 @@
-import { expect, screenshot, signIn, test } from './fixtures';
+import { expect, rpcInPage, screenshot, signIn, test } from './fixtures';
 
 test('failed sign-in says so, then sign-in and sign-out work', async ({ page, harbor, office }) => {
   await page.goto(harbor.url);
@@ -52,15 +52,7 @@ test('switching to English changes the interface and is remembered for the user'
   await screenshot(page, 'home-en');
 
   // Stored with the user: a fresh sign-in in a new tab comes back in English.
-  const me = await page.evaluate(async () => {
-    const token = sessionStorage.getItem('harbor.token');
-    const response = await fetch('/rpc/auth.me', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
-      body: '{}',
-    });
-    return (await response.json()) as { value: { user: { language: string } } };
-  });
+  const me = await rpcInPage<{ user: { language: string } }>(page, 'auth.me');
   expect(me.value.user.language).toBe('en');
   const second = await page.context().newPage();
   await second.goto(harbor.url);
@@ -106,16 +98,8 @@ test('idle lock: the app locks after the configured idle time and unlocks with t
   await screenshot(page, 'lock-zh');
 
   // The server agrees: the session is locked, so ordinary calls are refused.
-  const refused = await page.evaluate(async () => {
-    const token = sessionStorage.getItem('harbor.token');
-    const response = await fetch('/rpc/settings.get', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
-      body: '{}',
-    });
-    return ((await response.json()) as { error: { code: string } }).error.code;
-  });
-  expect(refused).toBe('SESSION_LOCKED');
+  const refused = await rpcInPage(page, 'settings.get');
+  expect(refused.error?.code).toBe('SESSION_LOCKED');
 
   const lock = page.getByTestId('lock-screen');
   await lock.getByLabel(/^密码/).fill('wrong-password');

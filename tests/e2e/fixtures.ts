@@ -112,3 +112,25 @@ export async function signIn(page: Page, username: string, password: string): Pr
   await page.getByLabel(/^(密码|Password)/).fill(password);
   await page.getByRole('button', { name: /^(登录|Sign in)$/ }).click();
 }
+
+/** Calls the API from inside the page with the page's own session token, as the app does. */
+export async function rpcInPage<T>(page: Page, method: string): Promise<{ ok: boolean; value: T; error?: { code: string } }> {
+  return page.evaluate(async (name) => {
+    // Runs in the page; this file is type-checked without the DOM library.
+    const storage = (globalThis as unknown as { sessionStorage: { getItem(key: string): string | null } }).sessionStorage;
+    const response = await fetch(`/rpc/${name}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${storage.getItem('harbor.token')}` },
+      body: '{}',
+    });
+    return (await response.json()) as { ok: boolean; value: T; error?: { code: string } };
+  }, method);
+}
+
+/** How many CSS pixels the page is wider than the window (0 when nothing overflows sideways). */
+export async function horizontalOverflow(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const view = globalThis as unknown as { innerWidth: number; document: { documentElement: { scrollWidth: number } } };
+    return view.document.documentElement.scrollWidth - view.innerWidth;
+  });
+}

@@ -1,4 +1,4 @@
-import { expect, screenshot, signIn, test } from './fixtures';
+import { expect, horizontalOverflow, rpcInPage, screenshot, signIn, test } from './fixtures';
 
 test.use({ viewport: { width: 375, height: 740 } });
 
@@ -20,21 +20,13 @@ test('phone width: sign-in, burger menu, users list', async ({ page, harbor, off
   await page.getByRole('tab', { name: '用户' }).click();
   await expect(page.getByTestId('users-table')).toBeVisible();
   await screenshot(page, 'users-375');
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  expect(overflow).toBeLessThanOrEqual(0);
+  expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
 
   // Dark theme, saved with the user.
   await page.getByTestId('theme-menu').click();
   await page.getByRole('menuitem', { name: '深色' }).click();
   await expect(page.locator('html')).toHaveAttribute('data-mantine-color-scheme', 'dark');
   await screenshot(page, 'users-375-dark');
-  const theme = await page.evaluate(async () => {
-    const response = await fetch('/rpc/auth.me', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${sessionStorage.getItem('harbor.token')}` },
-      body: '{}',
-    });
-    return ((await response.json()) as { value: { user: { theme: string } } }).value.user.theme;
-  });
-  expect(theme).toBe('dark');
+  const me = await rpcInPage<{ user: { theme: string } }>(page, 'auth.me');
+  expect(me.value.user.theme).toBe('dark');
 });

@@ -49,6 +49,10 @@ export function App() {
   const { pathname } = useLocation();
   const status = useApiQuery('system.status', {});
   const publicRoute = publicRoutes.find((route) => matchPath(route.path, pathname));
+  const officeName = status.data?.officeName;
+  useEffect(() => {
+    document.title = officeName ? `${officeName} · ${t('app.name')}` : t('app.name');
+  }, [officeName, t]);
   if (publicRoute) return publicRoute.element;
 
   if (status.isPending) return <FullScreenLoader />;

@@ -20,6 +20,7 @@ import { IconAlertTriangle, IconChevronDown, IconKey, IconLock, IconLogout, Icon
 import { useTranslation } from 'react-i18next';
 import { Link, Navigate, Route, Routes, useLocation } from 'react-router';
 import type { MethodOutput } from '../../../src-shared/contract';
+import { ErrorBoundary } from '../components/ErrorBoundary';
 import { LanguageMenu, ThemeMenu } from '../components/PreferenceControls';
 import { ChangePasswordModal } from '../features/auth/ChangePasswordModal';
 import { useSession } from '../session';
@@ -144,12 +145,14 @@ export function Shell({ status }: { status: Status }) {
             {t('ui.shell.weakKeyBody')}
           </Alert>
         )}
-        <Routes>
-          {visible.map((m) => (
-            <Route key={m.path} path={m.path === '/' ? '/' : `${m.path}/*`} element={m.element} />
-          ))}
-          <Route path="*" element={<Navigate to="/" replace />} />
-        </Routes>
+        <ErrorBoundary resetKey={pathname}>
+          <Routes>
+            {visible.map((m) => (
+              <Route key={m.path} path={m.path === '/' ? '/' : `${m.path}/*`} element={m.element} />
+            ))}
+            <Route path="*" element={<Navigate to="/" replace />} />
+          </Routes>
+        </ErrorBoundary>
       </AppShell.Main>
       <CommandPalette />
       <ChangePasswordModal opened={passwordOpened} onClose={passwordModal.close} />

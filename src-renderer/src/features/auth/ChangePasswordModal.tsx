@@ -1,16 +1,13 @@
 import { Alert, Button, Group, Modal, PasswordInput, Stack } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { notifications } from '@mantine/notifications';
-import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { PASSWORD_MIN } from '../../../../src-shared/contract';
-import { useApiMutation } from '../../api/hooks';
 import { PasswordStrength } from '../../components/PasswordStrength';
-import { applyApiError } from '../../forms';
+import { useFormMutation } from '../../forms';
 
 export function ChangePasswordModal({ opened, onClose }: { opened: boolean; onClose: () => void }) {
   const { t } = useTranslation();
-  const [formError, setFormError] = useState<string | null>(null);
   const form = useForm({
     initialValues: { currentPassword: '', newPassword: '', confirm: '' },
     validate: {
@@ -19,24 +16,20 @@ export function ChangePasswordModal({ opened, onClose }: { opened: boolean; onCl
       confirm: (v, values) => (v === values.newPassword ? null : t('validation.password_mismatch')),
     },
   });
-  const change = useApiMutation('auth.changePassword', {
-    onSuccess: () => {
-      notifications.show({ color: 'teal', message: t('ui.password.changed') });
-      form.reset();
-      onClose();
-    },
-    onError: (error) => setFormError(applyApiError(form, error, t)),
+  const change = useFormMutation('auth.changePassword', form, () => {
+    notifications.show({ color: 'teal', message: t('ui.password.changed') });
+    form.reset();
+    onClose();
   });
   return (
     <Modal opened={opened} onClose={onClose} title={t('ui.password.changeTitle')} centered>
       <form
         onSubmit={form.onSubmit(({ currentPassword, newPassword }) => {
-          setFormError(null);
-          change.mutate({ currentPassword, newPassword });
+          change.submit({ currentPassword, newPassword });
         })}
       >
         <Stack>
-          {formError && <Alert color="red">{formError}</Alert>}
+          {change.formError && <Alert color="red">{change.formError}</Alert>}
           <PasswordInput label={t('ui.password.current')} autoComplete="current-password" data-autofocus {...form.getInputProps('currentPassword')} />
           <PasswordInput label={t('ui.password.new')} autoComplete="new-password" {...form.getInputProps('newPassword')} />
           <PasswordStrength password={form.values.newPassword} />
@@ -45,7 +38,7 @@ export function ChangePasswordModal({ opened, onClose }: { opened: boolean; onCl
             <Button variant="default" onClick={onClose}>
               {t('ui.common.cancel')}
             </Button>
-            <Button type="submit" loading={change.isPending}>
+            <Button type="submit" loading={change.pending}>
               {t('ui.common.save')}
             </Button>
           </Group>

@@ -1,18 +1,15 @@
 import { Alert, Button, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { IconAlertCircle } from '@tabler/icons-react';
-import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useApiMutation } from '../../api/hooks';
 import { AuthLayout } from '../../components/AuthLayout';
 import { LanguageMenu } from '../../components/PreferenceControls';
-import { applyApiError } from '../../forms';
+import { useFormMutation } from '../../forms';
 import { useSession } from '../../session';
 
 export function LoginScreen({ officeName, expired }: { officeName: string | null; expired: boolean }) {
   const { t } = useTranslation();
   const session = useSession();
-  const [formError, setFormError] = useState<string | null>(null);
   const form = useForm({
     initialValues: { username: '', password: '' },
     validate: {
@@ -20,21 +17,16 @@ export function LoginScreen({ officeName, expired }: { officeName: string | null
       password: (v) => (v ? null : t('validation.required')),
     },
   });
-  const login = useApiMutation('auth.login', {
-    onSuccess: (value) => session.signedIn(value),
-    onError: (error) => {
-      form.setFieldValue('password', '');
-      // Wrong credentials and account locks are about the pair, so they show above the form.
-      setFormError(applyApiError(form, error, t));
-    },
-  });
+  // Wrong credentials and account locks are about the pair, so they show above the form.
+  const login = useFormMutation('auth.login', form, (value) => session.signedIn(value));
+  const formError = login.formError;
 
   return (
     <AuthLayout corner={<LanguageMenu />}>
       <form
         onSubmit={form.onSubmit((values) => {
-          setFormError(null);
-          login.mutate({ username: values.username.trim().toLowerCase(), password: values.password });
+          form.setFieldValue('password', '');
+          login.submit({ username: values.username.trim().toLowerCase(), password: values.password });
         })}
       >
         <Stack>
@@ -65,7 +57,7 @@ export function LoginScreen({ officeName, expired }: { officeName: string | null
             {...form.getInputProps('username')}
           />
           <PasswordInput label={t('ui.login.password')} autoComplete="current-password" {...form.getInputProps('password')} />
-          <Button type="submit" loading={login.isPending} fullWidth mt="xs">
+          <Button type="submit" loading={login.pending} fullWidth mt="xs">
             {t('ui.login.submit')}
           </Button>
         </Stack>

@@ -1,13 +1,13 @@
 import { Alert, Button, Group, NumberInput, Select, Skeleton, Stack, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { notifications } from '@mantine/notifications';
-import { useEffect, useState } from 'react';
+import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { CURRENCIES, LANGUAGES, type Settings } from '../../../../src-shared/contract';
-import { useApiMutation, useApiQuery } from '../../api/hooks';
+import { useApiQuery } from '../../api/hooks';
 import { LANGUAGE_NAMES } from '../../components/PreferenceControls';
 import { currencyName } from '../../format';
-import { applyApiError } from '../../forms';
+import { useFormMutation } from '../../forms';
 import { errorMessage } from '../../i18n';
 import { useSession } from '../../session';
 
@@ -24,7 +24,6 @@ export function GeneralSettings() {
   const session = useSession();
   const canManage = session.can('settings.manage');
   const settings = useApiQuery('settings.get', {});
-  const [formError, setFormError] = useState<string | null>(null);
   const form = useForm<GeneralValues>({
     initialValues: { officeName: '', currency: 'CNY', defaultLanguage: 'zh-CN', idleLockMinutes: 15 },
     validate: {
@@ -44,12 +43,9 @@ export function GeneralSettings() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [loaded]);
 
-  const save = useApiMutation('settings.update', {
-    onSuccess: () => {
-      notifications.show({ color: 'teal', message: t('ui.common.saved') });
-      void session.refresh();
-    },
-    onError: (error) => setFormError(applyApiError(form, error, t)),
+  const save = useFormMutation('settings.update', form, () => {
+    notifications.show({ color: 'teal', message: t('ui.common.saved') });
+    void session.refresh();
   });
 
   if (settings.isError) return <Alert color="red">{errorMessage(t, settings.error.error)}</Alert>;
@@ -58,12 +54,11 @@ export function GeneralSettings() {
   return (
     <form
       onSubmit={form.onSubmit((values) => {
-        setFormError(null);
-        save.mutate({ ...values, officeName: values.officeName.trim() });
+        save.submit({ ...values, officeName: values.officeName.trim() });
       })}
     >
       <Stack maw={520}>
-        {formError && <Alert color="red">{formError}</Alert>}
+        {save.formError && <Alert color="red">{save.formError}</Alert>}
         <TextInput label={t('ui.setup.officeName')} disabled={!canManage} {...form.getInputProps('officeName')} />
         <Select
           label={t('ui.setup.currency')}
@@ -96,7 +91,7 @@ export function GeneralSettings() {
         />
         {canManage && (
           <Group>
-            <Button type="submit" loading={save.isPending} disabled={!form.isDirty()}>
+            <Button type="submit" loading={save.pending} disabled={!form.isDirty()}>
               {t('ui.common.save')}
             </Button>
           </Group>

@@ -2,14 +2,12 @@
 import { Alert, Button, Group, Modal, PasswordInput, Select, Stack, Switch, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { notifications } from '@mantine/notifications';
-import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LANGUAGES, PASSWORD_MIN, type Language, type User } from '../../../../src-shared/contract';
 import { ROLES, type Role } from '../../../../src-shared/permissions';
-import { useApiMutation } from '../../api/hooks';
 import { LANGUAGE_NAMES } from '../../components/PreferenceControls';
 import { PasswordStrength } from '../../components/PasswordStrength';
-import { applyApiError } from '../../forms';
+import { useFormMutation } from '../../forms';
 
 function useRoleOptions() {
   const { t } = useTranslation();
@@ -33,7 +31,6 @@ function FormButtons({ onCancel, loading }: { onCancel: () => void; loading: boo
 export function CreateUserDialog({ opened, onClose }: { opened: boolean; onClose: () => void }) {
   const { t } = useTranslation();
   const roles = useRoleOptions();
-  const [formError, setFormError] = useState<string | null>(null);
   const form = useForm({
     initialValues: { displayName: '', username: '', password: '', role: 'sales_rep' as Role, language: '' as Language | '' },
     validate: {
@@ -42,24 +39,21 @@ export function CreateUserDialog({ opened, onClose }: { opened: boolean; onClose
       password: (v) => (v.length >= PASSWORD_MIN ? null : t('validation.too_small_string', { minimum: PASSWORD_MIN })),
     },
   });
+  const create = useFormMutation('users.create', form, (user) => {
+    notifications.show({ color: 'teal', message: t('ui.users.created', { name: user.displayName }) });
+    form.reset();
+    onClose();
+  });
   const close = () => {
     form.reset();
-    setFormError(null);
+    create.setFormError(null);
     onClose();
   };
-  const create = useApiMutation('users.create', {
-    onSuccess: (user) => {
-      notifications.show({ color: 'teal', message: t('ui.users.created', { name: user.displayName }) });
-      close();
-    },
-    onError: (error) => setFormError(applyApiError(form, error, t)),
-  });
   return (
     <Modal opened={opened} onClose={close} title={t('ui.users.new')} centered>
       <form
         onSubmit={form.onSubmit((v) => {
-          setFormError(null);
-          create.mutate({
+          create.submit({
             displayName: v.displayName.trim(),
             username: v.username.trim().toLowerCase(),
             password: v.password,
@@ -69,7 +63,7 @@ export function CreateUserDialog({ opened, onClose }: { opened: boolean; onClose
         })}
       >
         <Stack>
-          {formError && <Alert color="red">{formError}</Alert>}
+          {create.formError && <Alert color="red">{create.formError}</Alert>}
           <TextInput label={t('ui.users.name')} data-autofocus {...form.getInputProps('displayName')} />
           <TextInput label={t('ui.users.username')} description={t('ui.setup.usernameHint')} autoCapitalize="none" {...form.getInputProps('username')} />
           <PasswordInput label={t('ui.users.initialPassword')} autoComplete="new-password" {...form.getInputProps('password')} />
@@ -83,7 +77,7 @@ export function CreateUserDialog({ opened, onClose }: { opened: boolean; onClose
             value={form.values.language || null}
             onChange={(value) => form.setFieldValue('language', (value ?? '') as Language | '')}
           />
-          <FormButtons onCancel={close} loading={create.isPending} />
+          <FormButtons onCancel={close} loading={create.pending} />
         </Stack>
       </form>
     </Modal>
@@ -93,28 +87,23 @@ export function CreateUserDialog({ opened, onClose }: { opened: boolean; onClose
 export function EditUserDialog({ user, onClose, isSelf }: { user: User; onClose: () => void; isSelf: boolean }) {
   const { t } = useTranslation();
   const roles = useRoleOptions();
-  const [formError, setFormError] = useState<string | null>(null);
   const form = useForm({
     initialValues: { displayName: user.displayName, role: user.role, active: user.active },
     validate: { displayName: (v) => (v.trim() ? null : t('validation.required')) },
   });
-  const update = useApiMutation('users.update', {
-    onSuccess: () => {
-      notifications.show({ color: 'teal', message: t('ui.common.saved') });
-      onClose();
-    },
-    onError: (error) => setFormError(applyApiError(form, error, t)),
+  const update = useFormMutation('users.update', form, () => {
+    notifications.show({ color: 'teal', message: t('ui.common.saved') });
+    onClose();
   });
   return (
     <Modal opened onClose={onClose} title={t('ui.users.edit', { name: user.displayName })} centered>
       <form
         onSubmit={form.onSubmit((v) => {
-          setFormError(null);
-          update.mutate({ id: user.id, displayName: v.displayName.trim(), role: v.role, active: v.active });
+          update.submit({ id: user.id, displayName: v.displayName.trim(), role: v.role, active: v.active });
         })}
       >
         <Stack>
-          {formError && <Alert color="red">{formError}</Alert>}
+          {update.formError && <Alert color="red">{update.formError}</Alert>}
           <TextInput label={t('ui.users.name')} {...form.getInputProps('displayName')} />
           <Select label={t('ui.users.role')} data={roles} allowDeselect={false} {...form.getInputProps('role')} />
           <Switch
@@ -123,7 +112,7 @@ export function EditUserDialog({ user, onClose, isSelf }: { user: User; onClose:
             disabled={isSelf}
             {...form.getInputProps('active', { type: 'checkbox' })}
           />
-          <FormButtons onCancel={onClose} loading={update.isPending} />
+          <FormButtons onCancel={onClose} loading={update.pending} />
         </Stack>
       </form>
     </Modal>
@@ -132,7 +121,6 @@ export function EditUserDialog({ user, onClose, isSelf }: { user: User; onClose:
 
 export function ResetPasswordDialog({ user, onClose }: { user: User; onClose: () => void }) {
   const { t } = useTranslation();
-  const [formError, setFormError] = useState<string | null>(null);
   const form = useForm({
     initialValues: { password: '', confirm: '' },
     validate: {
@@ -140,30 +128,26 @@ export function ResetPasswordDialog({ user, onClose }: { user: User; onClose: ()
       confirm: (v, values) => (v === values.password ? null : t('validation.password_mismatch')),
     },
   });
-  const reset = useApiMutation('users.resetPassword', {
-    onSuccess: () => {
-      notifications.show({ color: 'teal', message: t('ui.users.passwordReset', { name: user.displayName }) });
-      onClose();
-    },
-    onError: (error) => setFormError(applyApiError(form, error, t)),
+  const reset = useFormMutation('users.resetPassword', form, () => {
+    notifications.show({ color: 'teal', message: t('ui.users.passwordReset', { name: user.displayName }) });
+    onClose();
   });
   return (
     <Modal opened onClose={onClose} title={t('ui.users.resetPassword', { name: user.displayName })} centered>
       <form
         onSubmit={form.onSubmit((v) => {
-          setFormError(null);
-          reset.mutate({ id: user.id, password: v.password });
+          reset.submit({ id: user.id, password: v.password });
         })}
       >
         <Stack>
           <Alert color="blue" variant="light">
             {t('ui.users.resetHint')}
           </Alert>
-          {formError && <Alert color="red">{formError}</Alert>}
+          {reset.formError && <Alert color="red">{reset.formError}</Alert>}
           <PasswordInput label={t('ui.password.new')} autoComplete="new-password" data-autofocus {...form.getInputProps('password')} />
           <PasswordStrength password={form.values.password} />
           <PasswordInput label={t('ui.password.confirm')} autoComplete="new-password" {...form.getInputProps('confirm')} />
-          <FormButtons onCancel={onClose} loading={reset.isPending} />
+          <FormButtons onCancel={onClose} loading={reset.pending} />
         </Stack>
       </form>
     </Modal>
