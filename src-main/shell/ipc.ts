@@ -58,7 +58,9 @@ function failure(error: HarborError): Result<never> {
 }
 
 export function bindIpc(core: Pick<Core, 'dispatcher' | 'events'>, trusted: SenderCheck): IpcBinding {
-  const tokens = new Map<WebContents, string>();
+  /** Session per webContents, keyed by its id. */
+  const sessions = new Map<number, { wc: WebContents; token: string }>();
+  const watched = new Set<number>();
   const pending = new Set<Promise<unknown>>();
   let disposed = false;
 
@@ -68,7 +70,7 @@ export function bindIpc(core: Pick<Core, 'dispatcher' | 'events'>, trusted: Send
     return promise;
   };
 
-  /** Ends a session nobody can reach any more (its page is gone). */
+  /** Ends a session nobody can reach any more (its page is gone, or it was replaced). */
   const endSession = (token: string) => {
     void track(core.dispatcher.call('auth.logout', {}, { token, origin: 'ipc' })).catch(() => undefined);
   };
@@ -78,18 +80,19 @@ export function bindIpc(core: Pick<Core, 'dispatcher' | 'events'>, trusted: Send
       endSession(token);
       return;
     }
-    const previous = tokens.get(wc);
-    if (previous === undefined) {
-      wc.once('destroyed', () => {
-        const held = tokens.get(wc);
-        tokens.delete(wc);
-        if (held && !disposed) endSession(held);
-      });
-    } else if (previous !== token) {
-      // Signing in again (perhaps as someone else) replaces the window's session.
-      endSession(previous);
-    }
-    tokens.set(wc, token);
+    const previous = sessions.get(wc.id)?.token;
+    // Signing in again (perhaps as someone else) replaces the window's session.
+    if (previous !== undefined && previous !== token) endSession(previous);
+    sessions.set(wc.id, { wc, token });
+    if (watched.has(wc.id)) return;
+    watched.add(wc.id);
+    const id = wc.id;
+    wc.once('destroyed', () => {
+      watched.delete(id);
+      const held = sessions.get(id);
+      sessions.delete(id);
+      if (held && !disposed) endSession(held.token);
+    });
   };
 
   ipcMain.handle(INVOKE_CHANNEL, async (event, method: unknown, input: unknown) => {
@@ -102,21 +105,22 @@ export function bindIpc(core: Pick<Core, 'dispatcher' | 'events'>, trusted: Send
       return failure(new HarborError('UNKNOWN_METHOD'));
     }
     const wc = event.sender;
-    const result = await track(core.dispatcher.call(method, input, { token: tokens.get(wc) ?? null, origin: 'ipc' }));
+    const token = sessions.get(wc.id)?.token ?? null;
+    const result = await track(core.dispatcher.call(method, input, { token, origin: 'ipc' }));
     if (result.ok) {
       if (SESSION_STARTERS.has(method) && hasToken(result.value)) {
         remember(wc, result.value.token);
         return { ok: true, value: { ...result.value, token: '' } };
       }
-      if (method === 'auth.logout') tokens.delete(wc);
+      if (method === 'auth.logout') sessions.delete(wc.id);
     } else if (result.error.code === 'UNAUTHENTICATED') {
-      tokens.delete(wc);
+      sessions.delete(wc.id);
     }
     return result;
   });
 
   const forward = <E extends EventName>(name: E, payload: EventMap[E]) => {
-    for (const wc of tokens.keys()) {
+    for (const { wc } of sessions.values()) {
       if (!wc.isDestroyed()) wc.send(EVENT_CHANNEL, name, payload);
     }
   };
@@ -125,14 +129,14 @@ export function bindIpc(core: Pick<Core, 'dispatcher' | 'events'>, trusted: Send
   );
 
   return {
-    signedInCount: () => tokens.size,
+    signedInCount: () => sessions.size,
     async dispose() {
       if (disposed) return;
       disposed = true;
       ipcMain.removeHandler(INVOKE_CHANNEL);
       unsubscribe.forEach((off) => off());
       await Promise.allSettled([...pending]);
-      tokens.clear();
+      sessions.clear();
     },
   };
 }

@@ -129,6 +129,19 @@ describe('sessions per window', () => {
     expect(sessions()).toBe(setupSessions + 1);
   });
 
+  it('watches each window once however often it signs in and out', async () => {
+    await setUpOffice(core);
+    const win = ourWindow();
+    const harbor = await pageBridge(win);
+    for (let i = 0; i < 12; i++) {
+      await signIn(harbor);
+      await harbor.invoke('auth.logout', {});
+    }
+    await signIn(harbor);
+    expect(win.webContents.listenerCount('destroyed')).toBe(1);
+    expect(ipc.signedInCount()).toBe(1);
+  });
+
   it('captures the session of the first-run setup', async () => {
     const harbor = await pageBridge(ourWindow());
     const setup = await harbor.invoke('system.setup', {
