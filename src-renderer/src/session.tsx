@@ -89,16 +89,18 @@ export function SessionProvider({ defaultLanguage, children }: { defaultLanguage
     if (state.phase !== 'active') applyLanguage(deviceLanguage() ?? defaultLanguage);
   }, [defaultLanguage, state.phase]);
 
+  // The latest phase for the error listener, which must not re-subscribe on every change.
+  const phase = useRef(state.phase);
+  useEffect(() => {
+    phase.current = state.phase;
+  }, [state.phase]);
   useEffect(
     () =>
       onApiError((failure) => {
-        if (failure.code === 'UNAUTHENTICATED') {
-          setState((current) => (current.phase === 'active' ? { phase: 'anonymous', expired: true } : current));
-        } else if (failure.code === 'SESSION_LOCKED') {
-          setLocked(true);
-        }
+        if (failure.code === 'UNAUTHENTICATED' && phase.current === 'active') signOutLocally(true);
+        else if (failure.code === 'SESSION_LOCKED') setLocked(true);
       }),
-    [setLocked],
+    [setLocked, signOutLocally],
   );
 
   const active = state.phase === 'active';

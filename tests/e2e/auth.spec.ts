@@ -111,3 +111,25 @@ test('idle lock: the app locks after the configured idle time and unlocks with t
   // Back where the user left off, with the saved value.
   await expect(page.getByTestId('idle-lock-minutes')).toHaveValue('1');
 });
+
+test('the server’s answers drive the screens: SESSION_LOCKED shows the lock, UNAUTHENTICATED the sign-in', async ({ page, harbor, office }) => {
+  await page.goto(harbor.url);
+  await signIn(page, office.username, office.password);
+  await expect(page.getByTestId('home-title')).toBeVisible();
+
+  // Locked elsewhere (another window, or the core's own idle check): the next call shows the lock screen.
+  expect((await rpcInPage(page, 'auth.lock')).ok).toBe(true);
+  await page.getByRole('link', { name: '设置', exact: true }).click();
+  await expect(page.getByTestId('lock-screen')).toBeVisible();
+  const lock = page.getByTestId('lock-screen');
+  await lock.getByLabel(/^密码/).fill(office.password);
+  await lock.getByRole('button', { name: '解锁' }).click();
+  await expect(page.getByTestId('lock-screen')).toHaveCount(0);
+  await expect(page.getByRole('tab', { name: '常规' })).toBeVisible();
+
+  // The session ended on the server: the next call returns to the sign-in screen and says why.
+  expect((await rpcInPage(page, 'auth.logout')).ok).toBe(true);
+  await page.getByRole('tab', { name: '用户' }).click();
+  await expect(page.getByRole('heading', { name: '登录' })).toBeVisible();
+  await expect(page.getByText('您的会话已结束,请重新登录。')).toBeVisible();
+});
