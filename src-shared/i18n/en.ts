@@ -9,7 +9,7 @@ export const en = {
   },
   backup: {
     errors: {
-      target_missing: 'The backup folder is not available (USB drive unplugged or network share offline). Harbor will try again in a few minutes.',
+      target_missing: 'The backup folder is not available (USB drive unplugged or network share offline).',
       not_a_backup: 'This is not a Harbor backup, or part of it is missing.',
       wrong_password: 'The backup password is wrong.',
       tampered: 'This backup was changed after it was written. It cannot be trusted.',
@@ -77,6 +77,45 @@ export const en = {
     noSafetyCopies: 'No safety copies.',
     firstRun: 'Restore from backup',
     firstRunHint: 'Moving to a new computer? Restore the office from a backup instead of starting a new one.',
+    cli: {
+      usage: `Usage: npm run cli -- <command> [options]
+
+Commands:
+  backup --to DIR      Back up the office database into DIR (a USB drive or network share).
+  verify FILE          Verify a backup: password, checksum, integrity check, record counts.
+  restore FILE         Replace the office database with a backup (stop Harbor first).
+                       The current database is kept in <data dir>/safety-copies.
+  list DIR             List the backups in DIR, newest first.
+
+Options:
+  --data-dir DIR       The office data folder (default: {{dataDir}}).
+  -h, --help           Show this help.
+
+Passwords are read from the environment variable HARBOR_BACKUP_PASSWORD or asked
+for on the terminal (not echoed); never from the command line. Without either,
+"backup" uses the backup password set in the app on this computer.
+
+Exit codes:
+  0  success
+  1  usage error (unknown command, missing argument, no password available)
+  2  the backup cannot be used: wrong password, damaged, altered, incomplete, or from a newer Harbor
+  3  the folder or file is missing (USB drive unplugged, share offline)
+  4  the office database cannot be opened (no key file, wrong key, or a desktop-app data folder)
+  5  another backup or restore is running, or an unexpected error
+  130 cancelled (Ctrl+C); nothing was changed`,
+      passwordPrompt: 'Backup password: ',
+      passwordRepeat: 'Repeat the backup password: ',
+      passwordMismatch: 'The passwords do not match.',
+      noPassword: 'No backup password: set HARBOR_BACKUP_PASSWORD or run in a terminal.',
+      desktopDataDir: 'This data folder belongs to the desktop app: its database key is protected by the system keychain, which the command line cannot read. Use the app, or a data folder of browser mode.',
+      noDatabase: 'There is no Harbor office in {{dir}}.',
+      backedUp: 'Backup written: {{path}} ({{size}})',
+      verified: 'The backup is good: {{office}}, {{date}}, {{records}} records, schema {{schema}}.',
+      restored: 'Restored {{office}} from {{date}}. The previous database is kept in {{safety}}. Everyone signs in again.',
+      listHeader: 'Backups in {{dir}}:',
+      listEmpty: 'No backups in {{dir}}.',
+      cancelled: 'Cancelled. Nothing was changed.',
+    },
   },
   errors: {
     VALIDATION_ERROR: 'Some fields need attention.',

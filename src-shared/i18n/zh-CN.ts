@@ -8,7 +8,7 @@ export const zhCN: Resources = {
   },
   backup: {
     errors: {
-      target_missing: '备份文件夹不可用(U 盘已拔出或网络共享离线)。Harbor 会在几分钟后重试。',
+      target_missing: '备份文件夹不可用(U 盘已拔出或网络共享离线)。',
       not_a_backup: '这不是 Harbor 备份,或者备份不完整。',
       wrong_password: '备份密码错误。',
       tampered: '此备份在写入后被修改过,不可信任。',
@@ -76,6 +76,44 @@ export const zhCN: Resources = {
     noSafetyCopies: '没有安全副本。',
     firstRun: '从备份恢复',
     firstRunHint: '换了新电脑?可以从备份恢复办公室,而不是新建一个。',
+    cli: {
+      usage: `用法:npm run cli -- <命令> [选项]
+
+命令:
+  backup --to DIR      把办公室数据库备份到 DIR(U 盘或网络共享)。
+  verify FILE          校验备份:密码、校验和、完整性检查、记录数。
+  restore FILE         用备份替换办公室数据库(请先退出 Harbor)。
+                       当前数据库会保存在 <数据文件夹>/safety-copies。
+  list DIR             列出 DIR 中的备份,最新的在前。
+
+选项:
+  --data-dir DIR       办公室数据文件夹(默认:{{dataDir}})。
+  -h, --help           显示此帮助。
+
+密码从环境变量 HARBOR_BACKUP_PASSWORD 读取,或在终端中询问(不回显),
+绝不从命令行参数读取。两者都没有时,"backup" 使用本电脑上在程序里设置的备份密码。
+
+退出码:
+  0  成功
+  1  用法错误(未知命令、缺少参数、没有可用的密码)
+  2  备份不可用:密码错误、损坏、被修改、不完整或来自更新版本的 Harbor
+  3  文件夹或文件不存在(U 盘已拔出、网络共享离线)
+  4  无法打开办公室数据库(没有密钥文件、密钥错误或是桌面版的数据文件夹)
+  5  另一个备份或恢复正在进行,或发生意外错误
+  130 已取消(Ctrl+C),没有任何改动`,
+      passwordPrompt: '备份密码:',
+      passwordRepeat: '再次输入备份密码:',
+      passwordMismatch: '两次输入的密码不一致。',
+      noPassword: '没有备份密码:请设置 HARBOR_BACKUP_PASSWORD 或在终端中运行。',
+      desktopDataDir: '此数据文件夹属于桌面版:数据库密钥由系统钥匙串保护,命令行无法读取。请使用桌面程序,或浏览器模式的数据文件夹。',
+      noDatabase: '{{dir}} 中没有 Harbor 办公室。',
+      backedUp: '备份已写入:{{path}}({{size}})',
+      verified: '备份完好:{{office}},{{date}},{{records}} 条记录,结构版本 {{schema}}。',
+      restored: '已从 {{date}} 的备份恢复 {{office}}。原数据库保存在 {{safety}}。所有人需要重新登录。',
+      listHeader: '{{dir}} 中的备份:',
+      listEmpty: '{{dir}} 中没有备份。',
+      cancelled: '已取消,没有任何改动。',
+    },
   },
   errors: {
     VALIDATION_ERROR: '有些字段需要修改。',
