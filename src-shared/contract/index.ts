@@ -3,6 +3,7 @@ import { authMethods } from './auth';
 import { systemMethods } from './system';
 import { backupMethods } from './backup';
 import { customersMethods } from './customers';
+import { syncMethods } from './sync';
 import type { MethodDef } from './define';
 import type { Result } from '../errors';
 
@@ -12,6 +13,7 @@ export * from './auth';
 export * from './system';
 export * from './backup';
 export * from './customers';
+export * from './sync';
 
 /** The whole API: one table, shared by the core, both transports and the renderer. */
 export const methods = {
@@ -19,6 +21,7 @@ export const methods = {
   ...authMethods,
   ...backupMethods,
   ...customersMethods,
+  ...syncMethods,
 } satisfies Record<string, MethodDef>;
 
 export type Methods = typeof methods;

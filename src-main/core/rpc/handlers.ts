@@ -2,6 +2,7 @@ import { authHandlers } from '../auth/handlers';
 import { systemHandlers } from '../system/handlers';
 import { backupHandlers } from '../backup/handlers';
 import { customersHandlers } from '../customers/handlers';
+import { syncHandlers } from '../sync/handlers';
 import type { Handlers } from './context';
 
 /** Every contract method's implementation; the type makes a missing one a compile error. */
@@ -10,4 +11,5 @@ export const handlers: Handlers = {
   ...authHandlers,
   ...backupHandlers,
   ...customersHandlers,
+  ...syncHandlers,
 };

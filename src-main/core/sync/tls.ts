@@ -19,7 +19,7 @@ import { SCHEMA_VERSION } from '../db/migrate';
 import type { CoreEvents } from '../events';
 import { checkHello, localHello, pullFrom, readBatch, whenIdle, type PeerHello, type SessionOptions, type SessionResult, type SyncChannel } from './exchange';
 import { adoptOffice, deviceCertificate, officeIdentity, open, seal, type OfficeIdentity } from './identity';
-import { applyBatch, getCursor, type SyncContext } from './merge';
+import { applyBatch, getCursor, setCursor, type SyncContext } from './merge';
 import { newPairingWindow, pairingKey, proof, proofMatches, subKey, type PairingWindow } from './pairing';
 import { activePeerByFingerprint, addPeer, notePeerContact, type PeerRow } from './peers';
 import { batchSchema, DEFAULT_BATCH_SIZE, type Batch } from './protocol';
@@ -140,6 +140,8 @@ export class SyncServer {
 
   private async handle(msg: Message, peer: PeerRow): Promise<Message> {
     const { ctx } = this.options;
+    // Never read or write while a call is half-way through its transaction on this connection.
+    await whenIdle(ctx);
     switch (msg.t) {
       case 'hello': {
         const theirs = Number(msg.schemaVersion);
@@ -155,10 +157,16 @@ export class SyncServer {
         const after = Number(msg.after);
         const limit = Math.min(Math.max(1, Number(msg.limit) || DEFAULT_BATCH_SIZE), MAX_PULL);
         if (!Number.isSafeInteger(after) || after < 0) throw new HarborError('VALIDATION_ERROR', 'sync.errors.bad_batch');
+        // The peer asks for what follows `after`: it holds everything up to there.
+        setCursor(ctx.db, `ack:${peer.deviceId}`, after, ctx.now());
         return { t: 'batch', batch: readBatch(ctx, after, limit, peer.deviceId) };
       }
-      case 'cursor':
+      case 'cursor': {
+        // The client reports how far it has applied this device's log.
+        const have = Number(msg.have);
+        if (Number.isSafeInteger(have) && have > 0) setCursor(ctx.db, `ack:${peer.deviceId}`, have, ctx.now());
         return { t: 'cursor', cursor: getCursor(ctx.db, `peer:${peer.deviceId}`) };
+      }
       case 'push': {
         const parsed = batchSchema.safeParse(msg.batch);
         if (!parsed.success || parsed.data.from !== peer.deviceId) throw new HarborError('VALIDATION_ERROR', 'sync.errors.bad_batch');
@@ -319,14 +327,17 @@ export async function syncWithPeer(
     const pulled = await pullFrom(ctx, channel, { batchSize, events: options.events, onBatch: options.onBatch });
     if (pulled.peer.deviceId !== peer.deviceId) throw new HarborError('CONFLICT', 'sync.errors.peer_identity');
     checkHello(pulled.peer);
-    let cursor = Number((await conn.framed.request({ t: 'cursor' })).cursor);
+    let cursor = Number((await conn.framed.request({ t: 'cursor', have: getCursor(ctx.db, `peer:${peer.deviceId}`) })).cursor);
     let pushed = 0;
     for (;;) {
+      await whenIdle(ctx);
       const batch = readBatch(ctx, cursor, batchSize, peer.deviceId);
       if (batch.end === cursor) break;
       await conn.framed.request({ t: 'push', batch });
       pushed += batch.entries.length;
       cursor = batch.end;
+      await whenIdle(ctx);
+      setCursor(ctx.db, `ack:${peer.deviceId}`, cursor, ctx.now());
       if (!batch.more) break;
     }
     conn.framed.send({ t: 'bye' });
