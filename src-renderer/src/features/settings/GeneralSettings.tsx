@@ -44,8 +44,8 @@ export function GeneralSettings() {
   }, [loaded]);
 
   const save = useFormMutation('settings.update', form, () => {
-    notifications.show({ color: 'teal', message: t('ui.common.saved') });
-    void session.refresh();
+    // The session carries the idle time: reload it before confirming, so the new time applies at once.
+    void session.refresh().then(() => notifications.show({ color: 'teal', message: t('ui.common.saved') }));
   });
 
   if (settings.isError) return <Alert color="red">{errorMessage(t, settings.error.error)}</Alert>;
