@@ -14,6 +14,8 @@ export default defineConfig({
           index: resolve(root, 'src-main/index.ts'),
           // Browser mode: the same core behind HTTP, for machines without Electron and for phones on the LAN
           serve: resolve(root, 'src-main/serve.ts'),
+          // Backup/restore copies run in this worker thread (found beside the bundle by core/backup/run-worker.ts)
+          'backup-worker': resolve(root, 'src-main/core/backup/worker.ts'),
         },
       },
     },
