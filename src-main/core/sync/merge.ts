@@ -253,6 +253,7 @@ function detectConflicts(
   e: HistoryEntry,
   known: Map<string, unknown>,
 ): number {
+  if (history.length === 0) return 0;
   const fold = foldRow(history);
   let recorded = 0;
   const record = (col: string, kind: 'field' | 'purged', lost: HistoryEntry, won: HistoryEntry | null, wonHlc: string) => {
@@ -313,7 +314,12 @@ export function materialize(ctx: SyncContext, tbl: string, rowId: string, histor
     cachedStatement(db, `DELETE FROM "${tbl}" WHERE "id" = ?`).run(rowId);
     current = undefined;
   }
-  const clearPending = () => cachedStatement(db, 'DELETE FROM sync_pending WHERE tbl = ? AND row_id = ?').run(tbl, rowId);
+  const clearPending = () => {
+    // Most rows were never pending: skip the write when the table is empty.
+    if (cachedStatement(db, 'SELECT 1 FROM sync_pending LIMIT 1').get()) {
+      cachedStatement(db, 'DELETE FROM sync_pending WHERE tbl = ? AND row_id = ?').run(tbl, rowId);
+    }
+  };
   if (fold.live.length === 0) {
     clearPending();
     return true;

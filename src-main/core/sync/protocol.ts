@@ -9,7 +9,7 @@ import { z } from 'zod';
 export const PROTOCOL_VERSION = 1;
 
 /** Entries per batch unless a caller asks otherwise. */
-export const DEFAULT_BATCH_SIZE = 1000;
+export const DEFAULT_BATCH_SIZE = 2000;
 
 const stampSchema = z.string().regex(/^\d{15}\.\d{6}\.[A-Za-z0-9_-]{1,64}$/);
 

@@ -1,0 +1,200 @@
+/**
+ * Sync: 10,000 changes pulled from one desktop by another over loopback TLS
+ * (changes/s), convergence of 10,000 changes written across three desktops,
+ * local write throughput with background sync running vs not, and the
+ * change-log size per 100,000 contact-like rows (`--quick`: 10,000, scaled).
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { openCore, type Core } from '../../src-main/core';
+import { FileKeyStore } from '../../src-main/core/db/keystore';
+import { contacts } from '../../src-main/core/db/schema';
+import { Writer } from '../../src-main/core/db/writer';
+import { createOffice, writeMeta } from '../../src-main/core/sync/identity';
+import { getPeer } from '../../src-main/core/sync/peers';
+import { syncServiceFor } from '../../src-main/core/sync/service';
+import { joinOffice, SyncServer, syncWithPeer } from '../../src-main/core/sync/tls';
+import { tempDir } from '../../tests/helpers/core';
+import { round2, type Suite } from '../lib';
+
+const HOST = '127.0.0.1';
+
+function open(): Core & { dir: string } {
+  const dir = tempDir('harbor-bench-sync-');
+  const core = openCore({ dataDir: dir, keyStore: new FileKeyStore(join(dir, 'harbor.key')) });
+  writeMeta(core.services.db, 'listen_host', HOST);
+  writeMeta(core.services.db, 'port', '0');
+  writeMeta(core.services.db, 'discovery', 'off');
+  return Object.assign(core, { dir });
+}
+
+function dispose(core: Core & { dir: string }): void {
+  core.close();
+  rmSync(core.dir, { recursive: true, force: true });
+}
+
+const FAMILY = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗';
+const GIVEN = '伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超';
+
+/** Writes `n` contact-like rows (one change each) in transactions of `perTx`; returns rows/s. */
+function writeContacts(core: Core, n: number, offset = 0, perTx = 100): number {
+  const { db, clock, deviceId } = core.services;
+  const writer = new Writer({ db, clock, deviceId, actorId: null });
+  const t0 = performance.now();
+  for (let start = 0; start < n; start += perTx) {
+    db.transaction(() => {
+      for (let i = start; i < Math.min(n, start + perTx); i++) {
+        const k = i + offset;
+        const familyName = FAMILY[k % FAMILY.length]!;
+        const givenName = GIVEN[(k * 7) % GIVEN.length]! + GIVEN[(k * 13) % GIVEN.length]!;
+        writer.insertRaw(contacts, {
+          familyName,
+          givenName,
+          nameKey: `${familyName}${givenName}`,
+          title: '经理',
+          phones: JSON.stringify([{ label: '', number: `+8613${String(k).padStart(9, '0')}` }]),
+          emails: JSON.stringify([{ label: '', address: `u${k}@example.cn` }]),
+          phoneKey: `13${String(k).padStart(9, '0')}`,
+          emailKey: `u${k}@example.cn`,
+          city: '上海市',
+        });
+      }
+    })();
+  }
+  return n / ((performance.now() - t0) / 1000);
+}
+
+async function serverFor(core: Core): Promise<{ server: SyncServer; port: number }> {
+  createOffice(core.services.db, core.services.deviceId);
+  const server = new SyncServer({ ctx: core.services, host: HOST, port: 0, deviceName: () => core.services.deviceId });
+  return { server, port: await server.start() };
+}
+
+async function pairTo(joiner: Core, server: SyncServer, port: number): Promise<void> {
+  const { code } = server.openPairing();
+  await joinOffice(joiner.services, { host: HOST, port, code, deviceName: joiner.services.deviceId });
+}
+
+function logCount(core: Core): number {
+  return (core.services.db.prepare('SELECT count(*) AS n FROM change_log').get() as { n: number }).n;
+}
+
+export const syncSuite: Suite = {
+  name: 'sync',
+  async run({ quick, report }) {
+    const CHANGES = 10_000;
+
+    // 1. One desktop pulls 10,000 changes from another over loopback TLS.
+    {
+      const a = open();
+      const b = open();
+      writeContacts(a, CHANGES);
+      const { server, port } = await serverFor(a);
+      await pairTo(b, server, port);
+      const t0 = performance.now();
+      const result = await syncWithPeer(b.services, getPeer(b.services.db, a.services.deviceId)!, { host: HOST, port });
+      const ms = performance.now() - t0;
+      if (result.pulled.applied !== CHANGES || logCount(b) !== CHANGES) throw new Error('sync bench: not every change arrived');
+      report({ name: 'sync.tls.apply10k', unit: 'changes/s', value: Math.round(CHANGES / (ms / 1000)), ms: round2(ms), n: CHANGES });
+      await server.stop();
+      dispose(a);
+      dispose(b);
+    }
+
+    // 2. Three desktops each write a third of 10,000 changes, then converge (B and C talk to A; A relays).
+    {
+      const [a, b, c] = [open(), open(), open()];
+      const { server, port } = await serverFor(a);
+      await pairTo(b, server, port);
+      await pairTo(c, server, port);
+      writeContacts(a, 3_334, 0);
+      writeContacts(b, 3_333, 100_000);
+      writeContacts(c, 3_333, 200_000);
+      const target = { host: HOST, port };
+      const t0 = performance.now();
+      // Rounds until nothing moves: B<->A, C<->A, B<->A (B receives C's changes relayed by A).
+      await syncWithPeer(b.services, getPeer(b.services.db, a.services.deviceId)!, target);
+      await syncWithPeer(c.services, getPeer(c.services.db, a.services.deviceId)!, target);
+      await syncWithPeer(b.services, getPeer(b.services.db, a.services.deviceId)!, target);
+      const ms = performance.now() - t0;
+      const counts = [a, b, c].map(logCount);
+      if (counts.some((n) => n !== CHANGES)) throw new Error(`sync bench: not converged ${counts.join(',')}`);
+      report({ name: 'sync.converge3.10k', unit: 'ms', value: round2(ms), n: CHANGES, target: '< 5000 ms' });
+      await server.stop();
+      [a, b, c].forEach(dispose);
+    }
+
+    // 3. Local writes with background sync running (TLS server up, a paired desktop, a round after every change) vs a desktop without sync.
+    //    Same rows, same transactions; each transaction is announced and the event loop runs in between, as with real calls.
+    {
+      const N = quick ? 10_000 : 50_000;
+      const announced = async (core: Core) => {
+        const { db, clock, deviceId } = core.services;
+        const writer = new Writer({ db, clock, deviceId, actorId: null });
+        const t0 = performance.now();
+        for (let start = 0; start < N; start += 100) {
+          db.transaction(() => {
+            for (let i = start; i < start + 100; i++) {
+              writer.insertRaw(contacts, { familyName: '王', givenName: '伟', nameKey: `王伟${i}`, phones: '[]', emails: '[]' });
+            }
+          })();
+          core.services.events.emit('data.changed', { tables: ['contacts'] });
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        return N / ((performance.now() - t0) / 1000);
+      };
+      const plain = open();
+      const baseline = await announced(plain);
+      dispose(plain);
+      const a = open();
+      const b = open();
+      const { server, port } = await serverFor(b);
+      await pairTo(a, server, port);
+      const service = syncServiceFor(a.services);
+      await service.start();
+      const withSync = await announced(a);
+      await service.stop();
+      await server.stop();
+      dispose(a);
+      dispose(b);
+      report({
+        name: 'sync.localWrite',
+        unit: 'rows/s',
+        value: Math.round(withSync),
+        baseline: Math.round(baseline),
+        ratio: round2(withSync / baseline),
+        target: 'ratio >= 0.7',
+      });
+    }
+
+    // 4. Change-log size for contact-like rows.
+    {
+      const ROWS = quick ? 10_000 : 100_000;
+      const a = open();
+      writeContacts(a, ROWS, 0, 1000);
+      const db = a.services.db;
+      const logical = (db.prepare(
+        'SELECT sum(length(hlc) + length(device_id) + length(tbl) + length(row_id) + length(op) + length(data)) AS n FROM change_log',
+      ).get() as { n: number }).n;
+      const pageSize = db.pragma('page_size', { simple: true }) as number;
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      db.exec('VACUUM');
+      const before = (db.pragma('page_count', { simple: true }) as number) * pageSize;
+      db.exec('DELETE FROM change_log');
+      db.exec('VACUUM');
+      const after = (db.pragma('page_count', { simple: true }) as number) * pageSize;
+      const scale = 100_000 / ROWS;
+      report({
+        name: 'sync.changeLog.per100kContacts',
+        unit: 'MB',
+        value: round2(((before - after) * scale) / 1024 / 1024),
+        logicalMB: round2((logical * scale) / 1024 / 1024),
+        databaseMB: round2((before * scale) / 1024 / 1024),
+        rows: ROWS,
+        compaction: 'entries acknowledged by every paired desktop and superseded in every field are removable; purge tombstones are kept',
+      });
+      dispose(a);
+    }
+  },
+};
