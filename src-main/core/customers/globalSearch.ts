@@ -1,10 +1,11 @@
 /**
  * The header search and command palette: companies and contacts by name,
- * phone, email, company and tag, grouped by kind.
+ * phone, email, company and tag, grouped by kind. Every path reads an index
+ * and stops after `limit` hits, so common terms cost no more than rare ones.
  */
 import type { CallContext } from '../rpc/context';
 import { displayName, type Raw } from './repo';
-import { textCondition } from './search';
+import { ftsCandidates, ftsQuery, prefixCandidates, shortWordsCondition } from './search';
 import { visibleClause } from './visibility';
 
 interface Hit {
@@ -14,58 +15,62 @@ interface Hit {
   subtitle: string | null;
 }
 
+type Cond = { sql: string; params: unknown[] } | null;
+
 export function globalSearch(ctx: CallContext, q: string, limit: number): { companies: Hit[]; contacts: Hit[] } {
   const db = ctx.db;
   const visible = visibleClause(ctx, 'r');
   const term = q.normalize('NFKC').trim().toLowerCase();
+  const fts = ftsQuery(q);
+
+  const collect = (kind: 'company' | 'contact', conditions: (() => Cond)[]): Raw[] => {
+    const table = kind === 'company' ? 'companies' : 'contacts';
+    const out: Raw[] = [];
+    const seen = new Set<string>();
+    for (const make of conditions) {
+      if (out.length >= limit) break;
+      const cond = make();
+      if (!cond) continue;
+      const rows = db
+        .prepare(`SELECT r.* FROM ${table} r WHERE r.deleted_at IS NULL AND ${visible.sql} AND ${cond.sql} LIMIT ?`)
+        .all(...visible.params, ...cond.params, limit + seen.size) as Raw[];
+      for (const r of rows) {
+        if (out.length >= limit || seen.has(r.id as string)) continue;
+        seen.add(r.id as string);
+        out.push(r);
+      }
+    }
+    return out;
+  };
+
+  /** Text matches: index candidates for long words (narrowed by short words), else the prefix path. */
+  const text = (kind: 'company' | 'contact') => (): Cond => {
+    const ids = fts ? ftsCandidates(db, kind, fts, 200) : (prefixCandidates(db, kind, q, 200)?.ids ?? []);
+    if (ids.length === 0) return null;
+    const short = fts ? shortWordsCondition(kind, 'r', q) : null;
+    return {
+      sql: `r.id IN (${ids.map(() => '?').join(',')})${short ? ` AND ${short.sql}` : ''}`,
+      params: [...ids, ...(short?.params ?? [])],
+    };
+  };
   // Tags whose name contains the term (a small table): their records are hits too.
-  const tagIds = (db.prepare("SELECT id FROM tags WHERE deleted_at IS NULL AND lower(name) LIKE ? ESCAPE '\\'").all(`%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) as { id: string }[]).map((t) => t.id);
-  const tagged = (kind: string) =>
+  const tagIds = (
+    db.prepare("SELECT id FROM tags WHERE deleted_at IS NULL AND instr(lower(name), ?) > 0").all(term) as { id: string }[]
+  ).map((t) => t.id);
+  const tagged = (): Cond =>
     tagIds.length === 0
       ? null
       : {
-          sql: `r.id IN (SELECT rt.record_id FROM record_tags rt WHERE rt.deleted_at IS NULL AND rt.tag_id IN (${tagIds.map(() => '?').join(',')}))`,
+          sql: `r.id IN (SELECT rt.record_id FROM record_tags rt WHERE rt.deleted_at IS NULL AND rt.tag_id IN (${tagIds.map(() => '?').join(',')}) LIMIT ${limit * 4})`,
           params: tagIds,
-          kind,
         };
+  // Short terms inside a company name (贸易 in 海港贸易): a bounded scan of company names.
+  const insideCompanyName = (): Cond => ([...term].length < 3 ? { sql: 'instr(r.name_key, ?) > 0', params: [term.replace(/\s+/g, '')] } : null);
 
-  const run = (table: string, cond: { sql: string; params: unknown[] } | null, max: number, exclude: Set<string>): Raw[] => {
-    if (!cond || max <= 0) return [];
-    const rows = db
-      .prepare(`SELECT r.* FROM ${table} r WHERE r.deleted_at IS NULL AND ${visible.sql} AND ${cond.sql} ORDER BY r.name_key LIMIT ?`)
-      .all(...visible.params, ...cond.params, max + exclude.size) as Raw[];
-    return rows.filter((r) => !exclude.has(r.id as string)).slice(0, max);
-  };
-
-  const companyRows: Raw[] = [];
-  const seenCompanies = new Set<string>();
-  for (const cond of [textCondition('company', 'r', q), tagged('company')]) {
-    for (const r of run('companies', cond, limit - companyRows.length, seenCompanies)) {
-      companyRows.push(r);
-      seenCompanies.add(r.id as string);
-    }
-  }
-  // Short terms inside a company name (贸易 in 海港贸易): a bounded scan of the company names.
-  if ([...term].length < 3 && companyRows.length < limit) {
-    const scan = { sql: "instr(r.name_key, ?) > 0", params: [term.replace(/\s+/g, '')] };
-    for (const r of run('companies', scan, limit - companyRows.length, seenCompanies)) {
-      companyRows.push(r);
-      seenCompanies.add(r.id as string);
-    }
-  }
-
-  const contactRows: Raw[] = [];
-  const seenContacts = new Set<string>();
-  const byCompany =
-    companyRows.length === 0
-      ? null
-      : { sql: `r.company_id IN (${companyRows.map(() => '?').join(',')})`, params: companyRows.map((c) => c.id) };
-  for (const cond of [textCondition('contact', 'r', q), tagged('contact'), byCompany]) {
-    for (const r of run('contacts', cond, limit - contactRows.length, seenContacts)) {
-      contactRows.push(r);
-      seenContacts.add(r.id as string);
-    }
-  }
+  const companyRows = collect('company', [text('company'), tagged, insideCompanyName]);
+  const byCompany = (): Cond =>
+    companyRows.length === 0 ? null : { sql: `r.company_id IN (${companyRows.map(() => '?').join(',')})`, params: companyRows.map((c) => c.id) };
+  const contactRows = collect('contact', [text('contact'), tagged, byCompany]);
 
   const companyNames = new Map<string, string>();
   const ids = [...new Set(contactRows.map((c) => c.company_id).filter((x): x is string => typeof x === 'string'))];
@@ -89,7 +94,8 @@ export function globalSearch(ctx: CallContext, q: string, limit: number): { comp
         id: r.id as string,
         title: displayName(r.family_name as string, r.given_name as string),
         subtitle:
-          [typeof r.company_id === 'string' ? companyNames.get(r.company_id) : null, phones[0]?.number, emails[0]?.address].filter(Boolean).join(' · ') || null,
+          [typeof r.company_id === 'string' ? companyNames.get(r.company_id) : null, phones[0]?.number, emails[0]?.address].filter(Boolean).join(' · ') ||
+          null,
       };
     }),
   };

@@ -15,7 +15,7 @@ BEGIN
   INSERT INTO search_docs (kind, ref_id) VALUES ('contact', new.id);
   INSERT INTO search_fts (rowid, body)
     SELECT last_insert_rowid(),
-      new.family_name || new.given_name || ' ' || new.given_name || ' ' || new.family_name || ' ' ||
+      new.family_name || new.given_name || ' ' ||
       coalesce(new.title, '') || ' ' ||
       coalesce((SELECT group_concat(json_extract(value, '$.address'), ' ') FROM json_each(new.emails)), '') || ' ' ||
       coalesce((SELECT group_concat(json_extract(value, '$.number'), ' ') FROM json_each(new.phones)), '') || ' ' ||
@@ -28,7 +28,7 @@ BEGIN
   DELETE FROM search_fts WHERE rowid = (SELECT rowid FROM search_docs WHERE ref_id = old.id);
   INSERT INTO search_fts (rowid, body)
     SELECT (SELECT rowid FROM search_docs WHERE ref_id = new.id),
-      new.family_name || new.given_name || ' ' || new.given_name || ' ' || new.family_name || ' ' ||
+      new.family_name || new.given_name || ' ' ||
       coalesce(new.title, '') || ' ' ||
       coalesce((SELECT group_concat(json_extract(value, '$.address'), ' ') FROM json_each(new.emails)), '') || ' ' ||
       coalesce((SELECT group_concat(json_extract(value, '$.number'), ' ') FROM json_each(new.phones)), '') || ' ' ||

@@ -7,6 +7,9 @@ import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import { syncedColumns } from './core';
 
+/** Index condition: rows not in the recycle bin. */
+const live = (t: { deletedAt: unknown }) => sql`${t.deletedAt} IS NULL`;
+
 export const companies = sqliteTable(
   'companies',
   {
@@ -31,14 +34,17 @@ export const companies = sqliteTable(
     mergedInto: text('merged_into'),
   },
   (t) => [
+    // Partial indexes over live rows: every list sorts one of these, the recycle bin uses the last.
     index('companies_merged').on(t.mergedInto),
-    index('companies_name').on(t.deletedAt, t.nameKey),
-    index('companies_owner').on(t.ownerId, t.nameKey),
-    index('companies_updated').on(t.deletedAt, t.updatedAt),
-    index('companies_created').on(t.deletedAt, t.createdAt),
-    index('companies_city').on(t.deletedAt, t.city),
-    index('companies_industry').on(t.industry),
-    index('companies_province').on(t.province),
+    index('companies_name').on(t.nameKey).where(live(t)),
+    index('companies_owner').on(t.ownerId, t.nameKey).where(live(t)),
+    index('companies_updated').on(t.updatedAt).where(live(t)),
+    index('companies_created').on(t.createdAt).where(live(t)),
+    index('companies_city').on(t.city).where(live(t)),
+    index('companies_industry').on(t.industry).where(live(t)),
+    index('companies_level').on(t.level).where(live(t)),
+    index('companies_province').on(t.province).where(live(t)),
+    index('companies_deleted').on(t.deletedAt).where(sql`${t.deletedAt} IS NOT NULL`),
   ],
 );
 
@@ -54,6 +60,12 @@ export const contacts = sqliteTable(
     givenKey: text('given_key').notNull().default(''),
     title: text('title'),
     companyId: text('company_id'),
+    /**
+     * The company's name key, for sorting contacts by company. Derived: set on
+     * write, and refreshed by a trigger when the company is renamed (on every
+     * device alike, so it needs no change-log entry).
+     */
+    companyKey: text('company_key'),
     /** JSON: [{ label, number }] with numbers in E.164. */
     phones: text('phones').notNull().default('[]'),
     /** JSON: [{ label, address }], addresses lowercased. */
@@ -80,16 +92,20 @@ export const contacts = sqliteTable(
   },
   (t) => [
     index('contacts_merged').on(t.mergedInto),
-    index('contacts_name').on(t.deletedAt, t.nameKey),
-    index('contacts_given').on(t.givenKey),
+    index('contacts_name').on(t.nameKey).where(live(t)),
+    index('contacts_given').on(t.givenKey).where(live(t)),
     index('contacts_company').on(t.companyId),
-    index('contacts_owner').on(t.ownerId, t.nameKey),
-    index('contacts_owner_updated').on(t.ownerId, t.updatedAt),
-    index('contacts_updated').on(t.deletedAt, t.updatedAt),
-    index('contacts_created').on(t.deletedAt, t.createdAt),
-    index('contacts_city').on(t.deletedAt, t.city),
-    index('contacts_phone').on(t.phoneKey),
-    index('contacts_email').on(t.emailKey),
+    index('contacts_company_name').on(t.companyKey).where(live(t)),
+    index('contacts_owner').on(t.ownerId, t.nameKey).where(live(t)),
+    index('contacts_owner_updated').on(t.ownerId, t.updatedAt).where(live(t)),
+    index('contacts_updated').on(t.updatedAt).where(live(t)),
+    index('contacts_created').on(t.createdAt).where(live(t)),
+    index('contacts_city').on(t.city).where(live(t)),
+    index('contacts_province').on(t.province).where(live(t)),
+    index('contacts_title').on(t.title).where(live(t)),
+    index('contacts_phone').on(t.phoneKey).where(live(t)),
+    index('contacts_email').on(t.emailKey).where(live(t)),
+    index('contacts_deleted').on(t.deletedAt).where(sql`${t.deletedAt} IS NOT NULL`),
   ],
 );
 
