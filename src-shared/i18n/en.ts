@@ -361,6 +361,7 @@ Exit codes:
       stepOffice: 'Office',
       stepAdmin: 'Administrator',
       stepFinish: 'Finish',
+      stepOf: 'Step {{step}} of {{total}}: {{label}}',
       officeName: 'Office name',
       officeNameHint: 'Shown in the title bar and on documents.',
       language: 'Language',

@@ -357,6 +357,7 @@ export const zhCN: Resources = {
       stepOffice: '办公室',
       stepAdmin: '管理员',
       stepFinish: '完成',
+      stepOf: '第 {{step}} 步(共 {{total}} 步):{{label}}',
       officeName: '办公室名称',
       officeNameHint: '显示在标题栏和文档上。',
       language: '语言',

@@ -30,3 +30,13 @@ test('phone width: sign-in, burger menu, users list', async ({ page, harbor, off
   const me = await rpcInPage<{ user: { theme: string } }>(page, 'auth.me');
   expect(me.value.user.theme).toBe('dark');
 });
+
+test('phone width: the setup wizard fits', async ({ page, harbor }) => {
+  await page.goto(harbor.url);
+  await expect(page.getByText('设置您的办公室')).toBeVisible();
+  await page.getByLabel('办公室名称').fill('小店');
+  await page.getByRole('button', { name: '下一步' }).click();
+  await expect(page.getByLabel('您的姓名')).toBeVisible();
+  await screenshot(page, 'setup-2-admin-375');
+  expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+});

@@ -16,6 +16,7 @@ import {
   TextInput,
 } from '@mantine/core';
 import { useForm } from '@mantine/form';
+import { useMediaQuery } from '@mantine/hooks';
 import { useQueryClient } from '@tanstack/react-query';
 import { Fragment, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -57,6 +58,9 @@ export function SetupWizard({ status }: { status: Status }) {
   const session = useSession();
   const queryClient = useQueryClient();
   const [step, setStep] = useState(0);
+  // On phones the step labels do not fit beside each other; the current one is shown above instead.
+  const narrow = useMediaQuery('(max-width: 36em)') ?? false;
+  const stepLabels = [t('ui.setup.stepOffice'), t('ui.setup.stepAdmin'), t('ui.setup.stepFinish')];
   const [formError, setFormError] = useState<string | null>(null);
 
   const form = useForm<SetupValues>({
@@ -165,8 +169,13 @@ export function SetupWizard({ status }: { status: Status }) {
               {t('ui.setup.intro')}
             </Text>
           </div>
+          {narrow && (
+            <Text size="sm" fw={600} c="blue.7">
+              {t('ui.setup.stepOf', { step: step + 1, total: 3, label: stepLabels[step] })}
+            </Text>
+          )}
           <Stepper active={step} onStepClick={(target) => target < step && setStep(target)} size="sm" allowNextStepsSelect={false}>
-            <Stepper.Step label={t('ui.setup.stepOffice')}>
+            <Stepper.Step label={narrow ? undefined : stepLabels[0]} aria-label={stepLabels[0]}>
               <Stack mt="md">
                 <TextInput
                   label={t('ui.setup.officeName')}
@@ -193,7 +202,7 @@ export function SetupWizard({ status }: { status: Status }) {
                 />
               </Stack>
             </Stepper.Step>
-            <Stepper.Step label={t('ui.setup.stepAdmin')}>
+            <Stepper.Step label={narrow ? undefined : stepLabels[1]} aria-label={stepLabels[1]}>
               <Stack mt="md">
                 <Text size="sm" c="dimmed">
                   {t('ui.setup.adminIntro')}
@@ -211,7 +220,7 @@ export function SetupWizard({ status }: { status: Status }) {
                 <PasswordInput label={t('ui.setup.confirmPassword')} autoComplete="new-password" {...form.getInputProps('confirmPassword')} />
               </Stack>
             </Stepper.Step>
-            <Stepper.Step label={t('ui.setup.stepFinish')}>
+            <Stepper.Step label={narrow ? undefined : stepLabels[2]} aria-label={stepLabels[2]}>
               <Stack mt="md">
                 <Text size="sm">
                   {t('ui.setup.summary', {
