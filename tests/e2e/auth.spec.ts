@@ -96,6 +96,9 @@ test('idle lock: the app locks after the configured idle time and unlocks with t
   await expect(page.getByTestId('lock-screen')).toBeVisible();
   await expect(page.getByText('Harbor 已锁定')).toBeVisible();
   await screenshot(page, 'lock-zh');
+  // Nothing behind the lock answers the keyboard: the command palette stays shut.
+  await page.keyboard.press('Control+K');
+  await expect(page.getByPlaceholder('前往页面或搜索…')).toHaveCount(0);
 
   // The server agrees: the session is locked, so ordinary calls are refused.
   const refused = await rpcInPage(page, 'settings.get');

@@ -50,7 +50,14 @@ export function CommandPalette() {
   const shownGroups = debounced ? groups : [];
 
   return (
-    <Spotlight.Root query={query} onQueryChange={setQuery} shortcut={['mod + K']} scrollable maxHeight={420}>
+    <Spotlight.Root
+      query={query}
+      onQueryChange={setQuery}
+      shortcut={session.locked ? null : ['mod + K']}
+      disabled={session.locked}
+      scrollable
+      maxHeight={420}
+    >
       <Spotlight.Search placeholder={t('ui.palette.placeholder')} leftSection={<IconSearch size={18} stroke={1.5} />} />
       <Spotlight.ActionsList>
         {screens.length > 0 && (
