@@ -90,6 +90,17 @@ export const en = {
       empty: '(empty)',
       open: '{{count}} conflicts to review',
     },
+    tables: {
+      users: 'User',
+      settings: 'Office setting',
+      companies: 'Company',
+      contacts: 'Contact',
+      tags: 'Tag',
+      record_tags: 'Tag assignment',
+      categories: 'Category',
+      notes: 'Note',
+      saved_views: 'Saved view',
+    },
     errors: {
       peer_newer: 'Another desktop runs a newer Harbor (data version {{peer}}, this one {{local}}). Update Harbor on this desktop to keep syncing.',
       peer_older: 'The other desktop runs an older Harbor (data version {{peer}}, this one {{local}}). Update Harbor there; nothing was changed on it.',

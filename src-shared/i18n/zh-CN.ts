@@ -89,6 +89,17 @@ export const zhCN: Resources = {
       empty: '(空)',
       open: '有 {{count}} 个冲突待查看',
     },
+    tables: {
+      users: '用户',
+      settings: '办公室设置',
+      companies: '公司',
+      contacts: '联系人',
+      tags: '标签',
+      record_tags: '标签关联',
+      categories: '分类',
+      notes: '备注',
+      saved_views: '保存的视图',
+    },
     errors: {
       peer_newer: '另一台电脑运行的是更新版本的 Harbor(数据版本 {{peer}},本机 {{local}})。请更新本机的 Harbor 以继续同步。',
       peer_older: '另一台电脑运行的是旧版本的 Harbor(数据版本 {{peer}},本机 {{local}})。请在那台电脑上更新 Harbor;它的数据没有被改动。',

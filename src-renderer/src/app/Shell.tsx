@@ -27,6 +27,7 @@ import { useSession } from '../session';
 import { CommandPalette } from './CommandPalette';
 import { useModKey } from './keys';
 import { modules } from './modules';
+import { SyncIndicator } from '../features/sync/SyncIndicator';
 
 type Status = MethodOutput<'system.status'>;
 
@@ -76,6 +77,7 @@ export function Shell({ status }: { status: Status }) {
             <ActionIcon variant="default" size="lg" onClick={spotlight.open} hiddenFrom="sm" aria-label={t('ui.shell.search')}>
               <IconSearch size={18} />
             </ActionIcon>
+            <SyncIndicator />
             <LanguageMenu />
             <ThemeMenu />
             <Menu position="bottom-end" withinPortal>

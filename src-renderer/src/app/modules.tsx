@@ -15,11 +15,16 @@
  * panels added below the first-run setup wizard (e.g. a link to `/restore`).
  */
 import type { Icon } from '@tabler/icons-react';
-import { IconHome, IconSettings } from '@tabler/icons-react';
+import { IconHome, IconRefresh, IconSettings } from '@tabler/icons-react';
 import type { ReactNode } from 'react';
 import type { Permission } from '../../../src-shared/permissions';
 import { HomePage } from '../features/home/HomePage';
 import { SettingsPage } from '../features/settings/SettingsPage';
+import { CustomersPage } from '../features/customers/CustomersPage';
+import { IconAddressBook } from '@tabler/icons-react';
+import { RestoreLink, RestorePage } from '../features/backup/RestorePage';
+import { JoinOffice, JoinOfficeLink } from '../features/sync/JoinOffice';
+import { SyncPage } from '../features/sync/SyncPage';
 
 export interface AppModule {
   path: string;
@@ -35,6 +40,7 @@ export interface AppModule {
 
 export const modules: AppModule[] = [
   { path: '/', labelKey: 'ui.nav.home', icon: IconHome, element: <HomePage />, keywords: ['home', '首页'] },
+  { path: '/customers', labelKey: 'customers.title', icon: IconAddressBook, permission: 'customers.read', element: <CustomersPage />, keywords: ['customers', 'contacts', 'companies', 'crm', '客户', '联系人', '公司'] },
   {
     path: '/settings',
     labelKey: 'ui.nav.settings',
@@ -43,6 +49,7 @@ export const modules: AppModule[] = [
     element: <SettingsPage />,
     keywords: ['settings', 'users', 'audit', '设置', '用户', '审计'],
   },
+  { path: '/sync', labelKey: 'sync.navLabel', icon: IconRefresh, element: <SyncPage />, keywords: ['sync', 'pair', 'conflicts', '同步', '配对', '冲突'] },
 ];
 
 export interface PublicRoute {
@@ -51,7 +58,10 @@ export interface PublicRoute {
 }
 
 /** Screens that work before setup and without signing in. */
-export const publicRoutes: PublicRoute[] = [];
+export const publicRoutes: PublicRoute[] = [
+  { path: '/restore', element: <RestorePage /> },
+  { path: '/join', element: <JoinOffice /> },
+];
 
 export interface SetupExtra {
   id: string;
@@ -60,4 +70,7 @@ export interface SetupExtra {
 }
 
 /** Additions to the first-run setup screen (the "Restore from backup" link goes here). */
-export const setupExtras: SetupExtra[] = [];
+export const setupExtras: SetupExtra[] = [
+  { id: 'backup-restore', render: () => <RestoreLink /> },
+  { id: 'sync-join', render: () => <JoinOfficeLink /> },
+];
