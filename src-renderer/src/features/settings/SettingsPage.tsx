@@ -1,6 +1,6 @@
 /** Settings: office-wide settings, user accounts, the audit log; each tab only for those allowed. */
 import { Stack, Tabs, Title } from '@mantine/core';
-import { IconAdjustments, IconListCheck, IconRefresh, IconUsers, type Icon } from '@tabler/icons-react';
+import { IconAdjustments, IconDatabase, IconListCheck, IconRefresh, IconUsers, type Icon } from '@tabler/icons-react';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Navigate, useNavigate, useParams } from 'react-router';
@@ -9,6 +9,7 @@ import { useSession } from '../../session';
 import { AuditLog } from './AuditLog';
 import { GeneralSettings } from './GeneralSettings';
 import { UsersSettings } from './UsersSettings';
+import { BackupSettings } from '../backup/BackupSettings';
 import { SyncSettings } from '../sync/SyncPage';
 
 /**
@@ -28,6 +29,7 @@ export const settingsTabs: SettingsTab[] = [
   { id: 'general', labelKey: 'ui.settings.general', icon: IconAdjustments, permission: 'settings.read', element: <GeneralSettings /> },
   { id: 'users', labelKey: 'ui.settings.users', icon: IconUsers, permission: 'users.read', element: <UsersSettings /> },
   { id: 'audit', labelKey: 'ui.settings.audit', icon: IconListCheck, permission: 'audit.read', element: <AuditLog /> },
+  { id: 'backup', labelKey: 'backup.title', icon: IconDatabase, permission: 'backup.manage', element: <BackupSettings /> },
   { id: 'sync', labelKey: 'sync.title', icon: IconRefresh, permission: 'sync.manage', element: <SyncSettings /> },
 ];
 

@@ -1,0 +1,64 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, screenshot, signIn, test } from './fixtures';
+
+test('backup: set folder and password, back up now, add data, restore, see it gone and the safety copy listed', async ({
+  page,
+  harbor,
+  office,
+}) => {
+  const usb = join(harbor.dataDir, 'usb-stick');
+  mkdirSync(usb);
+  await page.goto(`${harbor.url}#/settings/backup`);
+  await signIn(page, office.username, office.password);
+  const settings = page.getByTestId('backup-settings');
+  await expect(settings).toBeVisible();
+  await expect(settings.getByText('从未')).toBeVisible();
+
+  await settings.getByLabel('备份文件夹').fill(usb);
+  await settings.getByRole('button', { name: '保存' }).click();
+  await expect(page.getByText('备份设置已保存。')).toBeVisible();
+  await settings.getByLabel('备份密码', { exact: true }).fill('Backup-Pass-2024');
+  await settings.getByLabel('再次输入备份密码').fill('Backup-Pass-2024');
+  await settings.getByRole('button', { name: '设置密码' }).click();
+  await expect(settings.getByText('已设置备份密码。')).toBeVisible();
+
+  await settings.getByRole('button', { name: '立即备份' }).click();
+  await expect(page.getByText(/^备份完成/)).toBeVisible({ timeout: 20_000 });
+  await expect(settings.getByTestId('backup-list').locator('tbody tr')).toHaveCount(1);
+  await expect(settings.getByTestId('backup-last-success')).not.toHaveText('从未');
+  await screenshot(page, 'backup-settings-zh');
+
+  // Add data after the backup: a contact and a user account.
+  const login = await harbor.rpc<{ token: string }>('auth.login', { username: office.username, password: office.password });
+  const token = login.value!.token;
+  const contact = await harbor.rpc<{ id: string }>('contacts.create', { familyName: '张', givenName: '三丰' }, token);
+  expect(contact.ok).toBe(true);
+  const user = await harbor.rpc('users.create', { username: 'after.backup', displayName: '备份之后', password: 'After-Backup-1', role: 'sales_rep' }, token);
+  expect(user.ok).toBe(true);
+
+  // Restore: pick the backup, give its password, see the contents, confirm once.
+  await settings.getByTestId('backup-list').getByRole('button', { name: '恢复' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('此备份的密码').fill('wrong-password');
+  await dialog.getByRole('button', { name: '查看内容' }).click();
+  await expect(dialog.getByText('备份密码错误。')).toBeVisible();
+  await dialog.getByLabel('此备份的密码').fill('Backup-Pass-2024');
+  await dialog.getByRole('button', { name: '查看内容' }).click();
+  await expect(dialog.getByTestId('backup-contents')).toContainText(office.officeName);
+  await screenshot(page, 'backup-restore-confirm-zh');
+  await dialog.getByRole('button', { name: '恢复此备份' }).click();
+  await expect(page.getByText('备份已恢复。请重新登录。')).toBeVisible({ timeout: 20_000 });
+
+  // Everyone signs in again; the data added after the backup is gone.
+  await signIn(page, office.username, office.password);
+  await page.goto(`${harbor.url}#/settings/users`);
+  await expect(page.getByTestId('users-table').locator('tbody tr')).toHaveCount(1);
+  await expect(page.getByTestId('users-table')).not.toContainText('after.backup');
+  const again = await harbor.rpc<{ token: string }>('auth.login', { username: office.username, password: office.password });
+  expect((await harbor.rpc('contacts.get', { id: contact.value!.id }, again.value!.token)).ok).toBe(false);
+
+  await page.goto(`${harbor.url}#/settings/backup`);
+  await expect(page.getByTestId('safety-copies').locator('tbody tr')).toHaveCount(1);
+  await screenshot(page, 'backup-after-restore-zh');
+});
