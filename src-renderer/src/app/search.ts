@@ -12,6 +12,7 @@
  */
 import type { Permission } from '../../../src-shared/permissions';
 import { call } from '../api/client';
+import { customerSearchProviders } from '../features/customers/search';
 
 export interface SearchHit {
   id: string;
@@ -32,6 +33,7 @@ export interface SearchProvider {
 }
 
 export const searchProviders: SearchProvider[] = [
+  ...customerSearchProviders,
   {
     id: 'users',
     groupKey: 'ui.palette.users',

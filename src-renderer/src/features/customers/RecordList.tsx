@@ -144,6 +144,8 @@ export function RecordList({ kind }: { kind: RecordKind }) {
   const count = capped ? Math.max(total, furthest + (lastFull ? PAGE_SIZE : 0)) : total;
   const rowAt = (index: number) => rowsByPage.get(Math.floor(index / PAGE_SIZE))?.[index % PAGE_SIZE];
 
+  // The virtualizer is read on every render on purpose (its measurements change while scrolling).
+  // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({
     count,
     getScrollElement: () => scrollRef.current,

@@ -3,7 +3,7 @@ import { Anchor, Text } from '@mantine/core';
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 import type { Company, Contact } from '../../../../src-shared/contract/customers';
-import { COMPANY_SORTS, CONTACT_SORTS } from '../../../../src-shared/contract/customers';
+import type { COMPANY_SORTS, CONTACT_SORTS } from '../../../../src-shared/contract/customers';
 import { formatDate, formatNumber } from '../../format';
 import { TagBadges } from './lookups';
 import { personName, recordPath } from './model';

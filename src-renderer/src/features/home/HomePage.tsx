@@ -10,6 +10,7 @@ import { useApiQuery } from '../../api/hooks';
 import { useModKey } from '../../app/keys';
 import { formatDate, formatNumber } from '../../format';
 import { useSession } from '../../session';
+import { NeedsAttention } from '../customers/NeedsAttention';
 
 interface NextStep {
   id: string;
@@ -81,6 +82,7 @@ export function HomePage() {
           {t('ui.home.teamCount', { count: users.data.length, formatted: formatNumber(users.data.length) })}
         </Text>
       )}
+      {session.can('customers.read') && <NeedsAttention limit={8} />}
       <Title order={4}>{t('ui.home.nextSteps')}</Title>
       <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }}>
         {steps
