@@ -87,7 +87,7 @@ export const syncMethods = {
     access: 'sync.manage',
     mutates: true,
     input: z.object({ deviceName: text(60).optional() }).strict(),
-    output: z.object({ code: z.string(), expiresAt: z.number(), port: z.number() }),
+    output: z.object({ code: z.string(), expiresAt: z.number(), port: z.number(), addresses: z.array(z.string()) }),
   }),
   'sync.pair.cancel': method({
     summary: 'Close the open pairing code.',

@@ -6,7 +6,7 @@
  * inside a call's transaction) and are never awaited by a request: the UI
  * only starts them and reads their status.
  */
-import { hostname } from 'node:os';
+import { hostname, networkInterfaces } from 'node:os';
 import Bonjour from 'bonjour-service';
 import { HarborError } from '../../../src-shared/errors';
 import type { SqliteDb } from '../db/connection';
@@ -97,8 +97,9 @@ export class SyncService {
   /** Starts the server, discovery and timers once this device belongs to an office. */
   async start(): Promise<void> {
     if (this.server || this.stopped || !this.enabled) return;
-    const host = readMeta(this.db, 'listen_host') ?? '0.0.0.0';
-    const wanted = Number(readMeta(this.db, 'port') ?? DEFAULT_SYNC_PORT);
+    // The office network by default; HARBOR_SYNC_HOST (or the device setting) narrows it, e.g. to 127.0.0.1.
+    const host = this.listenHost();
+    const wanted = Number(readMeta(this.db, 'port') ?? process.env.HARBOR_SYNC_PORT ?? DEFAULT_SYNC_PORT);
     const server = new SyncServer({
       ctx: this.services,
       events: this.services.events,
@@ -116,7 +117,7 @@ export class SyncService {
       await fallback.start();
     }
     this.state = 'idle';
-    if (readMeta(this.db, 'discovery') !== 'off') this.startDiscovery();
+    if ((readMeta(this.db, 'discovery') ?? process.env.HARBOR_SYNC_DISCOVERY) !== 'off') this.startDiscovery();
     this.timer = setInterval(() => this.requestSync(0), this.options.intervalMs ?? 30_000);
     this.timer.unref();
     this.unsubscribe = this.services.events.on('data.changed', () => this.requestSync());
@@ -163,12 +164,26 @@ export class SyncService {
     }
   }
 
+  private listenHost(): string {
+    return readMeta(this.db, 'listen_host') ?? process.env.HARBOR_SYNC_HOST ?? '0.0.0.0';
+  }
+
+  /** Where other desktops can reach this one: the listening address, or every IPv4 address of the office network. */
+  addresses(): string[] {
+    const host = this.listenHost();
+    if (host !== '0.0.0.0') return [host];
+    return Object.values(networkInterfaces())
+      .flat()
+      .filter((a) => a && a.family === 'IPv4' && !a.internal)
+      .map((a) => a!.address);
+  }
+
   /** Makes this device the office's first desktop (idempotent) and opens a pairing code. */
-  async startPairing(): Promise<PairingWindow & { port: number }> {
+  async startPairing(): Promise<PairingWindow & { port: number; addresses: string[] }> {
     createOffice(this.db, this.services.deviceId);
     await this.start();
     if (!this.server) throw new HarborError('CONFLICT', 'sync.errors.no_office');
-    return { ...this.server.openPairing(), port: this.server.port! };
+    return { ...this.server.openPairing(), port: this.server.port!, addresses: this.addresses() };
   }
 
   cancelPairing(): void {

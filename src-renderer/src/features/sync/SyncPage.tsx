@@ -38,7 +38,7 @@ function PairModal({ pairing, onClose }: { pairing: MethodOutput<'sync.pair.star
             {code}
           </Text>
           <Text size="xs" c="dimmed">
-            {t('sync.pair.address')}: <b>{window.location.hostname || 'localhost'}</b> · {t('sync.join.port')} <b data-testid="pairing-port">{pairing.port}</b>
+            {t('sync.pair.address')}: <b data-testid="pairing-address">{pairing.addresses.join(', ') || '—'}</b> · {t('sync.join.port')} <b data-testid="pairing-port">{pairing.port}</b>
           </Text>
           <Text size="xs" c="dimmed">
             {t('sync.pair.expires', { when: formatDateTime(pairing.expiresAt) })}
