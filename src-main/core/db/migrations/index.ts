@@ -144,4 +144,11 @@ export const migrations: Migration[] = [
       "CREATE TRIGGER `companies_name_key_insert` AFTER INSERT ON `companies`\nBEGIN\n  UPDATE `contacts` SET `company_key` = new.name_key WHERE `company_id` = new.id;\nEND;"
     ],
   },
+  {
+    version: 7,
+    tag: "0006_mean_starbolt",
+    statements: [
+      "CREATE TABLE `sync_compacted` (\n\t`hlc` text PRIMARY KEY NOT NULL\n);"
+    ],
+  },
 ];

@@ -78,3 +78,12 @@ export const syncConflicts = sqliteTable(
     index('sync_conflicts_open').on(t.resolvedAt, t.detectedAt),
   ],
 );
+
+/**
+ * Stamps of change-log entries removed by compaction (superseded in every
+ * field, or older than a purge). Remembered so that a copy relayed later by
+ * another desktop is recognised as already seen.
+ */
+export const syncCompacted = sqliteTable('sync_compacted', {
+  hlc: text('hlc').primaryKey(),
+});

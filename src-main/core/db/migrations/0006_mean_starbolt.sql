@@ -1,0 +1,3 @@
+CREATE TABLE `sync_compacted` (
+	`hlc` text PRIMARY KEY NOT NULL
+);
