@@ -17,12 +17,14 @@
  * a good one and never replaces one.
  */
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, existsSync, fsyncSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { HarborError, type ErrorCode } from '../../../src-shared/errors';
+import { writeFileAtomic } from '../db/keystore';
 import { SCHEMA_VERSION } from '../db/migrate';
 import type { Counts, Progress } from './copy';
+import { fsyncPath } from './fsync';
 import { deriveBackupKey, kdfSchema, manifestKey, type KdfParams } from './kdf';
 import { runWorker, WorkerFailure } from './run-worker';
 
@@ -228,32 +230,6 @@ export async function verifyBackup(
   return contents;
 }
 
-function fsyncPath(path: string): void {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return;
-  }
-  try {
-    fsyncSync(fd);
-  } catch {
-    // Some file systems (and Windows folders) cannot fsync a directory.
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function writeDurable(file: string, text: string): void {
-  const fd = openSync(file, 'w', 0o600);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 function slug(name: string): string {
   const s = name
     .normalize('NFKC')
@@ -411,7 +387,7 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
       counts: copied.counts,
       db: { bytes: statSync(dbFile).size, sha256: await sha256File(dbFile) },
     };
-    writeDurable(join(partial, MANIFEST_FILE), `${JSON.stringify(seal(contents, options.backupKey), null, 2)}\n`);
+    writeFileAtomic(join(partial, MANIFEST_FILE), `${JSON.stringify(seal(contents, options.backupKey), null, 2)}\n`);
     fsyncPath(partial);
     // Read back what is on the target, as a restore would.
     await verifyBackup(partial, options.backupKey.key, (done, total) => progress(done, total, 'verify'), options.signal, { anySchema: true });

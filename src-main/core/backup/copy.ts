@@ -11,9 +11,10 @@
  * transfer. Every page is decrypted with one key and encrypted with the other
  * exactly once.
  */
-import { closeSync, existsSync, fsyncSync, openSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { applyKey } from '../db/connection';
+import { fsyncPath } from './fsync';
 
 export type Counts = Record<string, number>;
 export type Progress = (done: number, total: number, stage: string) => void;
@@ -62,15 +63,6 @@ export function countRows(db: Database.Database, schema = 'main'): Counts {
   return counts;
 }
 
-function fsyncFile(file: string): void {
-  const fd = openSync(file, 'r+');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 export function copyDatabase(req: CopyRequest, onProgress: Progress = () => {}): CopyResult {
   if (!existsSync(req.src)) throw new CopyError('source_missing');
   if (existsSync(req.dest)) throw new Error(`refusing to overwrite ${req.dest}`);
@@ -101,7 +93,7 @@ export function copyDatabase(req: CopyRequest, onProgress: Progress = () => {}):
     }
     dest.exec('DETACH DATABASE src');
     dest.close();
-    fsyncFile(req.dest);
+    fsyncPath(req.dest);
     return result;
   } finally {
     if (dest.open) dest.close();

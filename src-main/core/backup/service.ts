@@ -11,7 +11,7 @@
  * key file in browser mode). Copies never carry it: backups drop `backup.*`
  * rows and device sessions.
  */
-import { existsSync, fsyncSync, linkSync, mkdirSync, openSync, closeSync, copyFileSync, readdirSync, renameSync, statSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import type { BackupConfig, BackupJob, BackupStatus, Retention } from '../../../src-shared/contract/backup';
@@ -37,6 +37,7 @@ import {
   type BackupKey,
 } from './archive';
 import type { Progress } from './copy';
+import { fsyncPath } from './fsync';
 import { deriveBackupKey, kdfSchema, newKdfParams } from './kdf';
 import { selectRetained } from './retention';
 import { isOverdue, nextRunAt } from './schedule';
@@ -85,19 +86,6 @@ function writeMeta(db: SqliteDb, key: string, value: unknown, now: number): void
   db.prepare(
     'INSERT INTO local_meta (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
   ).run(key, JSON.stringify(value), now);
-}
-
-function fsyncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // Not supported on every platform; the rename is still atomic.
-  }
 }
 
 const registry = new WeakMap<Services, BackupService>();
@@ -445,13 +433,11 @@ export class BackupService {
           linkSync(dbFile, safetyFile);
         } catch {
           copyFileSync(dbFile, safetyFile);
-          const fd = openSync(safetyFile, 'r+');
-          fsyncSync(fd);
-          closeSync(fd);
+          fsyncPath(safetyFile);
         }
-        fsyncDir(safetyDir);
+        fsyncPath(safetyDir);
         renameSync(staged, dbFile);
-        fsyncDir(dataDir);
+        fsyncPath(dataDir);
       });
     } finally {
       rmSync(staged, { force: true });

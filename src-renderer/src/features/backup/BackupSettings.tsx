@@ -3,17 +3,18 @@
  * success, next run, size, overdue), "Back up now" with progress and cancel,
  * the backups in the folder with verify and restore, and the safety copies.
  */
-import { Alert, Button, Divider, Group, Modal, NumberInput, PasswordInput, Progress, Select, Skeleton, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Divider, Group, Modal, NumberInput, PasswordInput, Select, Skeleton, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { BackupSchedule, BackupStatus, Retention } from '../../../../src-shared/contract';
-import { call, isApiCallError } from '../../api/client';
+import { call } from '../../api/client';
 import { useApiQuery } from '../../api/hooks';
 import { formatDateTime, formatNumber } from '../../format';
 import { errorMessage } from '../../i18n';
 import { useSession } from '../../session';
-import { formatBytes, useBackupJob } from './job';
+import { failureText, formatBytes, useBackupJob } from './job';
+import { JobProgressBar } from './JobProgressBar';
 import { RestorePanel } from './RestorePanel';
 
 const DAYS = ['0', '1', '2', '3', '4', '5', '6'] as const;
@@ -39,7 +40,7 @@ function StatusPanel({ status, onChanged }: { status: BackupStatus; onChanged: (
       const { jobId } = await call('backup.run', {});
       job.start(jobId, 'backup');
     } catch (e) {
-      setError(isApiCallError(e) ? errorMessage(t, e.error) : t('errors.INTERNAL'));
+      setError(failureText(t, e));
     }
   };
 
@@ -71,15 +72,7 @@ function StatusPanel({ status, onChanged }: { status: BackupStatus; onChanged: (
         </div>
       </Group>
       {running ? (
-        <Stack gap={4}>
-          <Text size="sm">{t(running.kind === 'verify' ? 'backup.verifying' : 'backup.running')}</Text>
-          <Progress value={(100 * running.done) / Math.max(1, running.total)} animated aria-label={t('backup.running')} />
-          <Group>
-            <Button variant="default" onClick={job.cancel}>
-              {t('backup.cancel')}
-            </Button>
-          </Group>
-        </Stack>
+        <JobProgressBar progress={running} label={t(running.kind === 'verify' ? 'backup.verifying' : 'backup.running')} onCancel={job.cancel} />
       ) : (
         <Group>
           <Button onClick={() => void backUpNow()} disabled={!status.passwordSet || !status.config.targetDir}>
@@ -109,7 +102,7 @@ function BackupList({ status, onVerify, busy }: { status: BackupStatus; onVerify
     try {
       onVerify((await call('backup.verify', { path })).jobId);
     } catch (e) {
-      setError(isApiCallError(e) ? errorMessage(t, e.error) : t('errors.INTERNAL'));
+      setError(failureText(t, e));
     }
   };
 
@@ -207,7 +200,7 @@ function ConfigForm({ status, onSaved }: { status: BackupStatus; onSaved: () => 
       notifications.show({ color: 'teal', message: t('backup.saved') });
       onSaved();
     } catch (e) {
-      setError(isApiCallError(e) ? errorMessage(t, e.error) : t('errors.INTERNAL'));
+      setError(failureText(t, e));
     } finally {
       setSaving(false);
     }
@@ -298,7 +291,7 @@ function PasswordForm({ passwordSet, onSaved }: { passwordSet: boolean; onSaved:
       notifications.show({ color: 'teal', message: t('backup.passwordSaved') });
       onSaved();
     } catch (e) {
-      setError(isApiCallError(e) ? errorMessage(t, e.error) : t('errors.INTERNAL'));
+      setError(failureText(t, e));
     } finally {
       setSaving(false);
     }

@@ -3,15 +3,16 @@
  * holds (date, office, counts), confirm once, follow the progress. Used in
  * Settings → Backup and on the first-run "restore from backup" screen.
  */
-import { Alert, Button, Group, PasswordInput, Progress, Stack, Table, Text, TextInput } from '@mantine/core';
+import { Alert, Button, Group, PasswordInput, Stack, Table, Text, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { BackupContentsView } from '../../../../src-shared/contract';
-import { call, isApiCallError } from '../../api/client';
+import { call } from '../../api/client';
 import { formatDateTime, formatNumber } from '../../format';
 import { errorMessage } from '../../i18n';
-import { formatBytes, useBackupJob } from './job';
+import { failureText, formatBytes, useBackupJob } from './job';
+import { JobProgressBar } from './JobProgressBar';
 
 export function RestorePanel({ initialPath = '', onRestored }: { initialPath?: string; onRestored: () => void }) {
   const { t } = useTranslation();
@@ -28,7 +29,7 @@ export function RestorePanel({ initialPath = '', onRestored }: { initialPath?: s
     else setError(t('backup.errors.cancelled'));
   });
 
-  const fail = (e: unknown) => setError(isApiCallError(e) ? errorMessage(t, e.error) : t('errors.INTERNAL'));
+  const fail = (e: unknown) => setError(failureText(t, e));
 
   const inspect = async () => {
     setError(null);
@@ -115,15 +116,7 @@ export function RestorePanel({ initialPath = '', onRestored }: { initialPath?: s
           </Table>
           <Alert color="orange">{t('backup.confirm')}</Alert>
           {running ? (
-            <Stack gap={4}>
-              <Text size="sm">{t('backup.restoring')}</Text>
-              <Progress value={(100 * job.progress!.done) / Math.max(1, job.progress!.total)} animated aria-label={t('backup.restoring')} />
-              <Group>
-                <Button variant="default" onClick={job.cancel}>
-                  {t('backup.cancel')}
-                </Button>
-              </Group>
-            </Stack>
+            <JobProgressBar progress={job.progress!} label={t('backup.restoring')} onCancel={job.cancel} />
           ) : (
             <Group>
               <Button color="red" onClick={() => void restore()} loading={busy}>

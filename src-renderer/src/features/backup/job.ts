@@ -2,8 +2,10 @@
 import { useEffect, useRef, useState } from 'react';
 import type { BackupJob } from '../../../../src-shared/contract';
 import type { ApiError } from '../../../../src-shared/errors';
+import type { TFunction } from 'i18next';
 import { call, isApiCallError, subscribe } from '../../api/client';
 import { formatNumber } from '../../format';
+import { errorMessage } from '../../i18n';
 
 export interface JobProgress {
   jobId: string;
@@ -90,4 +92,9 @@ export function formatBytes(bytes: number): string {
     unit++;
   }
   return `${formatNumber(value, { maximumFractionDigits: unit === 0 ? 0 : 1 })} ${units[unit]}`;
+}
+
+/** The sentence for a failed call. */
+export function failureText(t: TFunction, error: unknown): string {
+  return isApiCallError(error) ? errorMessage(t, error.error) : t('errors.INTERNAL');
 }
