@@ -9,48 +9,22 @@ import { companies, contacts, notes } from '../db/schema';
 import { cachedStatement, tableInfo } from '../db/writer';
 import type { CallContext } from '../rpc/context';
 import { fieldError } from '../rpc/errors';
+import { nameKey } from './normalize';
 import type { Raw } from './repo';
-import { addTags } from './write';
+import { addTags, SIMPLE_COMPANY, SIMPLE_CONTACT } from './write';
 
 /** Fields a merge may take from the merged record, with the derived columns that travel with them. */
+const DERIVED: Record<string, string[]> = {
+  name: ['name', 'nameKey'],
+  familyName: ['familyName', 'nameKey', 'givenKey'],
+  givenName: ['givenName', 'nameKey', 'givenKey'],
+  phones: ['phones', 'phoneKey'],
+  emails: ['emails', 'emailKey'],
+};
+const mergeable = (fields: readonly string[]) => Object.fromEntries(fields.map((f) => [f, DERIVED[f] ?? [f]]));
 const MERGEABLE: Record<RecordKind, Record<string, string[]>> = {
-  company: Object.fromEntries(
-    ['name', 'industry', 'province', 'city', 'address', 'website', 'phone', 'size', 'source', 'level', 'categoryId', 'ownerId', 'notes', 'custom'].map(
-      (f) => [f, f === 'name' ? ['name', 'nameKey'] : [f]],
-    ),
-  ),
-  contact: Object.fromEntries(
-    [
-      'familyName',
-      'givenName',
-      'title',
-      'companyId',
-      'phones',
-      'emails',
-      'ims',
-      'province',
-      'city',
-      'address',
-      'birthday',
-      'source',
-      'categoryId',
-      'ownerId',
-      'preferredChannel',
-      'preferredLanguage',
-      'preferences',
-      'notes',
-      'custom',
-    ].map((f) => [
-      f,
-      f === 'familyName' || f === 'givenName'
-        ? [f, 'nameKey', 'givenKey']
-        : f === 'phones'
-          ? ['phones', 'phoneKey']
-          : f === 'emails'
-            ? ['emails', 'emailKey']
-            : [f],
-    ]),
-  ),
+  company: mergeable([...SIMPLE_COMPANY, 'website', 'phone', 'custom']),
+  contact: mergeable([...SIMPLE_CONTACT, 'phones', 'emails', 'ims', 'custom']),
 };
 
 export function mergeRecords(ctx: CallContext, kind: RecordKind, keep: Raw, merge: Raw, takeFromMerged: string[]): void {
@@ -69,8 +43,8 @@ export function mergeRecords(ctx: CallContext, kind: RecordKind, keep: Raw, merg
     // Name keys follow the combined name.
     const family = (patch.familyName ?? keep.family_name) as string;
     const given = (patch.givenName ?? keep.given_name) as string;
-    patch.nameKey = `${family}${given}`.normalize('NFKC').toLowerCase().replace(/\s+/g, '');
-    patch.givenKey = given.normalize('NFKC').toLowerCase().replace(/\s+/g, '');
+    patch.nameKey = nameKey(family, given);
+    patch.givenKey = nameKey(given);
   }
   const keepId = keep.id as string;
   const mergeId = merge.id as string;

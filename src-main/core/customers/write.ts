@@ -10,8 +10,9 @@ import { collectPhoneErrors, nameKey, normalizeCompanyPhone, normalizeWebsite, p
 
 type Input = Record<string, unknown>;
 
-const SIMPLE_COMPANY = ['name', 'industry', 'province', 'city', 'address', 'size', 'source', 'level', 'categoryId', 'ownerId', 'notes'] as const;
-const SIMPLE_CONTACT = [
+/** Fields stored as given (empty text becomes null). */
+export const SIMPLE_COMPANY = ['name', 'industry', 'province', 'city', 'address', 'size', 'source', 'level', 'categoryId', 'ownerId', 'notes'] as const;
+export const SIMPLE_CONTACT = [
   'familyName',
   'givenName',
   'title',
