@@ -423,11 +423,9 @@ export class BackupService {
     const safetyFile = join(safetyDir, `harbor-${fileStamp(this.now())}.db`);
     try {
       this.host.reopen(() => {
-        for (const suffix of ['-wal', '-shm']) {
-          const side = `${dbFile}${suffix}`;
-          if (existsSync(side) && statSync(side).size > 0 && suffix === '-wal') throw backupError('busy');
-          rmSync(side, { force: true });
-        }
+        // The last connection to close removes both; if they remain, another
+        // process (the app while the CLI restores, or the reverse) has the database open.
+        if (existsSync(`${dbFile}-wal`) || existsSync(`${dbFile}-shm`)) throw backupError('busy');
         mkdirSync(safetyDir, { recursive: true });
         try {
           linkSync(dbFile, safetyFile);

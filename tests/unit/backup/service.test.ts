@@ -1,6 +1,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { applyKey } from '../../../src-main/core/db/connection';
 import { makeTestCore, setUpOffice, snapshot, userWithRole, type TestCore } from '../../helpers/core';
 
 const BACKUP_PASSWORD = 'backup password 1';
@@ -129,6 +131,25 @@ describe('backups through the dispatcher', () => {
     expect(await c.call('auth.me', {}, token)).toMatchObject({ ok: true });
     expect((await c.ok('backup.list', {}, token)).safetyCopies).toEqual([]);
     expect(existsSync(`${c.dbFile}.restoring`)).toBe(false);
+  });
+
+  it('refuses to swap the database while another process has it open, and keeps working', async () => {
+    const c = core();
+    const token = await setUpOffice(c);
+    await configured(c, token);
+    const backup = await runBackup(c, token);
+    await c.ok('users.create', { username: 'still.here', displayName: 'Still', password: 'password-1234', role: 'sales_rep' }, token);
+    const other = new Database(c.dbFile);
+    applyKey(other, Buffer.from(readFileSync(c.keyFile, 'utf8').trim(), 'hex'));
+    other.prepare('SELECT count(*) FROM users').get();
+    try {
+      const { jobId } = await c.ok('backup.restore', { path: backup.path!, password: BACKUP_PASSWORD }, token);
+      expect(await c.backup.waitFor(jobId)).toMatchObject({ state: 'failed', error: { messageKey: 'backup.errors.busy' } });
+    } finally {
+      other.close();
+    }
+    expect((await c.ok('users.list', {}, token)).map((u) => u.username)).toContain('still.here');
+    expect((await c.ok('backup.list', {}, token)).safetyCopies).toEqual([]);
   });
 
   it('restores onto a fresh install (first run), without a session', async () => {

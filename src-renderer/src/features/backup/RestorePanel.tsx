@@ -14,6 +14,8 @@ import { errorMessage } from '../../i18n';
 import { failureText, formatBytes, useBackupJob } from './job';
 import { JobProgressBar } from './JobProgressBar';
 
+const SHOWN_TABLES = ['users', 'companies', 'contacts', 'notes', 'tags', 'categories', 'saved_views', 'settings', 'audit_log', 'change_log'] as const;
+
 export function RestorePanel({ initialPath = '', onRestored }: { initialPath?: string; onRestored: () => void }) {
   const { t } = useTranslation();
   const [path, setPath] = useState(initialPath);
@@ -58,9 +60,8 @@ export function RestorePanel({ initialPath = '', onRestored }: { initialPath?: s
   };
 
   const running = job.progress !== null;
-  const records = contents
-    ? Object.entries(contents.counts).filter(([table, n]) => !table.startsWith('local_') && !table.includes('_fts_') && n > 0)
-    : [];
+  // The office's own records, by kind; device-local and internal tables are not shown.
+  const records = contents ? SHOWN_TABLES.filter((table) => (contents.counts[table] ?? 0) > 0).map((table) => [table, contents.counts[table]!] as const) : [];
 
   return (
     <Stack data-testid="restore-panel">
@@ -108,7 +109,7 @@ export function RestorePanel({ initialPath = '', onRestored }: { initialPath?: s
             <Table.Tbody>
               {records.map(([table, n]) => (
                 <Table.Tr key={table}>
-                  <Table.Td>{table}</Table.Td>
+                  <Table.Td>{t(`backup.tables.${table}`)}</Table.Td>
                   <Table.Td ta="right">{formatNumber(n)}</Table.Td>
                 </Table.Tr>
               ))}
