@@ -97,11 +97,14 @@ export function loadHistory(db: SqliteDb, deviceId: string, tbl: string, rowId: 
   return rows.map((r) => {
     const data = JSON.parse(r.data) as Row;
     let base: Record<string, string>;
-    if (r.device === deviceId) {
+    if (r.base) {
+      // Received with the entry, or kept for a local entry when compaction removed what it had seen.
+      base = JSON.parse(r.base) as Record<string, string>;
+    } else if (r.device === deviceId) {
       // Written here: it had seen exactly the entries that arrived before it.
       base = r.op === 'purge' ? { '*': newest } : pickSeen(seen, data);
     } else {
-      base = r.base ? (JSON.parse(r.base) as Record<string, string>) : {};
+      base = {};
     }
     for (const col of Object.keys(data)) if (!seen[col] || seen[col] < r.hlc) seen[col] = r.hlc;
     if (r.hlc > newest) newest = r.hlc;
@@ -164,10 +167,12 @@ export function applyBatch(
     const result: ApplyResult = { received: batch.entries.length, applied: 0, duplicates: 0, conflicts: 0, tables: [] };
     const tables = new Set<string>();
     const byRow = new Map<string, WireEntry[]>();
-    const seenStmt = cachedStatement(db, 'SELECT 1 FROM change_log WHERE hlc = ?');
+    const inLog = cachedStatement(db, 'SELECT 1 FROM change_log WHERE hlc = ?');
+    const compacted = cachedStatement(db, 'SELECT 1 FROM sync_compacted WHERE hlc = ?');
+    const seen = (hlc: string) => Boolean(inLog.get(hlc) ?? compacted.get(hlc));
     const inBatch = new Set<string>();
     for (const e of batch.entries) {
-      if (inBatch.has(e.hlc) || seenStmt.get(e.hlc)) {
+      if (inBatch.has(e.hlc) || seen(e.hlc)) {
         result.duplicates++;
         continue;
       }

@@ -13,6 +13,7 @@ import type { SqliteDb } from '../db/connection';
 import { cachedStatement } from '../db/writer';
 import type { Services } from '../rpc/context';
 import { getCursor } from './merge';
+import { compactLog } from './compact';
 import { syncWithFolder } from './folder';
 import { createOffice, officeIdentity, readMeta, writeMeta } from './identity';
 import { listPeers, notePeerContact, type PeerRow } from './peers';
@@ -68,6 +69,7 @@ export class SyncService {
   state: SyncState = 'off';
   lastSyncAt: number | null = null;
   lastError: SyncProblem | null = null;
+  private lastCompactAt = 0;
 
   constructor(
     private readonly services: Services,
@@ -261,7 +263,20 @@ export class SyncService {
     }
     this.lastError = problem;
     if (reached > 0) this.lastSyncAt = this.services.now();
+    await this.maybeCompact();
     this.state = problem ? 'error' : tried > 0 && reached === 0 ? 'offline' : 'idle';
+  }
+
+  /** At most hourly, in slices: compacts what every paired desktop has acknowledged. */
+  private async maybeCompact(): Promise<void> {
+    const now = this.services.now();
+    if (now - this.lastCompactAt < 3_600_000) return;
+    this.lastCompactAt = now;
+    for (let i = 0; i < 20; i++) {
+      await whenIdle(this.services);
+      if (compactLog(this.services, { maxRows: 2000 }).rows < 2000) break;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   private async note(peer: PeerRow, fields: { at?: number; error: string | null }): Promise<void> {
