@@ -2,7 +2,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync,
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createBackup } from '../../../src-main/core/backup/archive';
 import { applyKey } from '../../../src-main/core/db/connection';
+import { migrate, SCHEMA_VERSION } from '../../../src-main/core/db/migrate';
+import { migrations } from '../../../src-main/core/db/migrations';
 import { makeTestCore, setUpOffice, snapshot, userWithRole, type TestCore } from '../../helpers/core';
 
 const BACKUP_PASSWORD = 'backup password 1';
@@ -150,6 +153,35 @@ describe('backups through the dispatcher', () => {
     }
     expect((await c.ok('users.list', {}, token)).map((u) => u.username)).toContain('still.here');
     expect((await c.ok('backup.list', {}, token)).safetyCopies).toEqual([]);
+  });
+
+  it('restores a backup from an older version and migrates it', async () => {
+    const c = core();
+    const token = await setUpOffice(c);
+    await configured(c, token);
+    // An office database as an older Harbor left it: the first migrations only, one user.
+    const oldFile = join(c.dir, 'old.db');
+    const liveKey = Buffer.from(readFileSync(c.keyFile, 'utf8').trim(), 'hex');
+    const old = new Database(oldFile);
+    applyKey(old, liveKey);
+    migrate(old, null, migrations.slice(0, 2));
+    old.prepare(`INSERT INTO users (id, created_at, updated_at, username, display_name, role, password_hash) VALUES ('01900000-0000-7000-8000-0000000000aa', 1, 1, 'old.admin', 'Old', 'administrator', 'x')`).run();
+    old.close();
+    const made = await createBackup({
+      srcFile: oldFile,
+      srcKey: liveKey,
+      targetDir: join(c.dir, 'usb'),
+      backupKey: c.backup.storedKey()!,
+      appVersion: '0.0.1',
+      deviceId: 'old-device',
+      officeName: 'Old office',
+      now: Date.now(),
+    });
+    expect(made.contents.schemaVersion).toBe(2);
+    const { jobId } = await c.ok('backup.restore', { path: made.path, password: BACKUP_PASSWORD }, token);
+    expect(await c.backup.waitFor(jobId)).toMatchObject({ state: 'done' });
+    expect(c.services.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(c.services.db.prepare('SELECT username FROM users').all()).toEqual([{ username: 'old.admin' }]);
   });
 
   it('restores onto a fresh install (first run), without a session', async () => {
