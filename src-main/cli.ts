@@ -59,6 +59,7 @@ const EXIT_BY_FAILURE: Record<BackupFailure, number> = {
   too_new: EXIT.unusable,
   cancelled: EXIT.cancelled,
   no_password: EXIT.usage,
+  other_password: EXIT.usage,
   no_target: EXIT.usage,
   busy: EXIT.failed,
 };

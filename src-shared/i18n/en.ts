@@ -134,6 +134,7 @@ export const en = {
       too_new: 'This backup comes from a newer Harbor (schema {{found}}; this app knows {{known}}). Update Harbor to restore it.',
       cancelled: 'Cancelled. Nothing was changed.',
       no_password: 'Set a backup password first.',
+      other_password: 'This backup was made with another backup password. Enter that password.',
       no_target: 'Choose a backup folder first.',
       busy: 'Another backup or restore is running. Wait for it to finish.',
     },

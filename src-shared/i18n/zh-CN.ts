@@ -133,6 +133,7 @@ export const zhCN: Resources = {
       too_new: '此备份来自更新版本的 Harbor(结构版本 {{found}},本程序支持 {{known}})。请先更新 Harbor 再恢复。',
       cancelled: '已取消,没有任何改动。',
       no_password: '请先设置备份密码。',
+      other_password: '此备份使用的是另一个备份密码,请输入那个密码。',
       no_target: '请先选择备份文件夹。',
       busy: '另一个备份或恢复正在进行,请等待其完成。',
     },

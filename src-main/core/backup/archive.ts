@@ -44,6 +44,7 @@ export const BACKUP_FAILURES = [
   'too_new',
   'cancelled',
   'no_password',
+  'other_password',
   'no_target',
   'busy',
 ] as const;
@@ -59,6 +60,7 @@ const CODE_BY_FAILURE: Record<BackupFailure, ErrorCode> = {
   too_new: 'CONFLICT',
   cancelled: 'CONFLICT',
   no_password: 'VALIDATION_ERROR',
+  other_password: 'VALIDATION_ERROR',
   no_target: 'VALIDATION_ERROR',
   busy: 'CONFLICT',
 };
@@ -161,7 +163,7 @@ export async function keyFor(path: string, secret: { password?: string; known?: 
   const kdf = backupKdf(path);
   if (secret.password !== undefined) return deriveBackupKey(secret.password, kdf);
   if (secret.known && secret.known.kdf.salt === kdf.salt && secret.known.kdf.N === kdf.N) return secret.known.key;
-  throw backupError('no_password');
+  throw backupError(secret.known ? 'other_password' : 'no_password');
 }
 
 /** Opens the manifest with the key: what the backup contains. Cheap: does not read the database. */

@@ -299,6 +299,7 @@ export class BackupService {
     const { services } = this.host;
     const officeName = readSettings(db).officeName;
     const targetDir = config.targetDir;
+    let madeBytes = 0;
     return this.startJob(
       'backup',
       null,
@@ -316,6 +317,7 @@ export class BackupService {
           signal,
         });
         this.applyRetention(targetDir, made.name, config.retention);
+        madeBytes = made.bytes;
         return { path: made.path, contents: made.contents };
       },
       (job) =>
@@ -327,7 +329,7 @@ export class BackupService {
             job.state === 'done'
               ? {
                   lastSuccessAt: job.contents!.createdAt,
-                  lastBackup: { name: job.path!.split(/[\\/]/).pop()!, path: job.path!, bytes: job.contents!.db.bytes },
+                  lastBackup: { name: job.path!.split(/[\\/]/).pop()!, path: job.path!, bytes: madeBytes },
                   lastAttemptAt: now,
                   lastError: null,
                   retryAt: null,

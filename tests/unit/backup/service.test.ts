@@ -50,7 +50,8 @@ describe('backups through the dispatcher', () => {
 
     const status = await c.ok('backup.status', {}, token);
     expect(status.lastSuccessAt).toBe(job.contents!.createdAt);
-    expect(status.lastBackup!.bytes).toBeGreaterThan(0);
+    const list0 = await c.ok('backup.list', {}, token);
+    expect(status.lastBackup!.bytes).toBe(list0.backups[0]!.bytes);
     expect(status.lastError).toBeNull();
 
     const list = await c.ok('backup.list', {}, token);
@@ -61,6 +62,22 @@ describe('backups through the dispatcher', () => {
     const verified = await c.backup.waitFor(jobId);
     expect(verified.state).toBe('done');
     expect(verified.contents!.db.sha256).toBe(job.contents!.db.sha256);
+  });
+
+  it('after a password change, verifying an older backup asks for its password', async () => {
+    const c = core();
+    const token = await setUpOffice(c);
+    await configured(c, token);
+    const old = await runBackup(c, token);
+    await c.ok('backup.setPassword', { password: 'a new backup password' }, token);
+    expect(await c.call('backup.verify', { path: old.path! }, token)).toMatchObject({
+      ok: false,
+      error: { code: 'VALIDATION_ERROR', messageKey: 'backup.errors.other_password' },
+    });
+    const { jobId } = await c.ok('backup.verify', { path: old.path!, password: BACKUP_PASSWORD }, token);
+    expect((await c.backup.waitFor(jobId)).state).toBe('done');
+    const fresh = await runBackup(c, token);
+    expect(await c.ok('backup.inspect', { path: fresh.path!, password: 'a new backup password' }, token)).toMatchObject({ officeName: '海港贸易有限公司' });
   });
 
   it('never stores the backup password and leaves the stored key out of backups', async () => {

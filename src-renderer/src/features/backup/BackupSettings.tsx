@@ -8,7 +8,7 @@ import { notifications } from '@mantine/notifications';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { BackupSchedule, BackupStatus, Retention } from '../../../../src-shared/contract';
-import { call } from '../../api/client';
+import { call, isApiCallError } from '../../api/client';
 import { useApiQuery } from '../../api/hooks';
 import { formatDateTime, formatNumber } from '../../format';
 import { errorMessage } from '../../i18n';
@@ -90,6 +90,8 @@ function BackupList({ status, onVerify, busy }: { status: BackupStatus; onVerify
   const session = useSession();
   const list = useApiQuery('backup.list', {});
   const [restoring, setRestoring] = useState<string | null>(null);
+  const [asking, setAsking] = useState<string | null>(null);
+  const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     void list.refetch();
@@ -97,12 +99,17 @@ function BackupList({ status, onVerify, busy }: { status: BackupStatus; onVerify
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [status.lastSuccessAt, status.lastAttemptAt]);
 
-  const verify = async (path: string) => {
+  const verify = async (path: string, withPassword?: string) => {
     setError(null);
     try {
-      onVerify((await call('backup.verify', { path })).jobId);
+      onVerify((await call('backup.verify', withPassword ? { path, password: withPassword } : { path })).jobId);
+      setAsking(null);
     } catch (e) {
-      setError(failureText(t, e));
+      // Made with another backup password: ask for it.
+      if (isApiCallError(e) && e.error.messageKey === 'backup.errors.other_password') {
+        setPassword('');
+        setAsking(path);
+      } else setError(failureText(t, e));
     }
   };
 
@@ -168,6 +175,17 @@ function BackupList({ status, onVerify, busy }: { status: BackupStatus; onVerify
           </Table.Tbody>
         </Table>
       )}
+      <Modal opened={asking !== null} onClose={() => setAsking(null)} title={t('backup.verify')}>
+        <Stack>
+          <Text size="sm">{t('backup.errors.other_password')}</Text>
+          <PasswordInput label={t('backup.restorePassword')} value={password} onChange={(e) => setPassword(e.currentTarget.value)} data-autofocus />
+          <Group>
+            <Button onClick={() => asking && void verify(asking, password)} disabled={!password}>
+              {t('backup.verify')}
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
       <Modal opened={restoring !== null} onClose={() => setRestoring(null)} title={t('backup.restoreTitle')} size="lg">
         {restoring !== null && (
           <RestorePanel
