@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, screenshot, signIn, test } from './fixtures';
 
@@ -61,4 +61,44 @@ test('backup: set folder and password, back up now, add data, restore, see it go
   await page.goto(`${harbor.url}#/settings/backup`);
   await expect(page.getByTestId('safety-copies').locator('tbody tr')).toHaveCount(1);
   await screenshot(page, 'backup-after-restore-zh');
+});
+
+test('first run: restore the office from a backup instead of setting up a new one', async ({ page, harbor }) => {
+  // A backup written by another Harbor (the office being moved to this computer).
+  const { openCore } = await import('../../src-main/core');
+  const { FileKeyStore } = await import('../../src-main/core/db/keystore');
+  const source = join(harbor.dataDir, 'old-computer');
+  const usb = join(harbor.dataDir, 'usb-stick');
+  mkdirSync(usb, { recursive: true });
+  const core = openCore({ dataDir: source, keyStore: new FileKeyStore(join(source, 'harbor.key')), appVersion: 'e2e' });
+  try {
+    const setup = await core.dispatcher.call(
+      'system.setup',
+      { officeName: '旧电脑贸易', language: 'zh-CN', currency: 'CNY', admin: { displayName: '王芳', username: 'wang.fang', password: 'Old-Computer-1' } },
+      { origin: 'internal' },
+    );
+    if (!setup.ok) throw new Error(JSON.stringify(setup.error));
+    const token = setup.value.token;
+    await core.dispatcher.call('backup.setConfig', { targetDir: usb }, { origin: 'internal', token });
+    await core.dispatcher.call('backup.setPassword', { password: 'Moving-Day-2024' }, { origin: 'internal', token });
+    const run = await core.dispatcher.call('backup.run', {}, { origin: 'internal', token });
+    if (!run.ok) throw new Error(JSON.stringify(run.error));
+    expect((await core.backup.waitFor(run.value.jobId)).state).toBe('done');
+  } finally {
+    core.close();
+  }
+  const [backupName] = readdirSync(usb);
+
+  await page.goto(harbor.url);
+  await page.getByTestId('restore-link').click();
+  const panel = page.getByTestId('restore-panel');
+  await panel.getByLabel('备份(以 .harborbackup 结尾的文件夹)').fill(join(usb, backupName!));
+  await panel.getByLabel('此备份的密码').fill('Moving-Day-2024');
+  await panel.getByRole('button', { name: '查看内容' }).click();
+  await expect(panel.getByTestId('backup-contents')).toContainText('旧电脑贸易');
+  await screenshot(page, 'backup-first-run-restore-zh');
+  await panel.getByRole('button', { name: '恢复此备份' }).click();
+  await expect(page.getByText('备份已恢复。请重新登录。')).toBeVisible({ timeout: 20_000 });
+  await signIn(page, 'wang.fang', 'Old-Computer-1');
+  await expect(page.getByText('旧电脑贸易').first()).toBeVisible();
 });
