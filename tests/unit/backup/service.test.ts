@@ -289,15 +289,25 @@ describe('backups through the dispatcher', () => {
     expect(readdirSync(usb).sort()).toEqual(made.slice(-2).map((p) => p.split('/').pop()).sort());
   });
 
-  it('cancelling a backup leaves no file behind', async () => {
+  it('cancelling a backup or a restore leaves nothing behind and changes nothing', async () => {
     const c = core();
     const token = await setUpOffice(c);
     const usb = await configured(c, token);
+    const backup = await runBackup(c, token);
     const { jobId } = await c.ok('backup.run', {}, token);
     await c.ok('backup.cancel', { jobId }, token);
-    const job = await c.backup.waitFor(jobId);
-    expect(job.state === 'cancelled' || job.state === 'done').toBe(true);
-    if (job.state === 'cancelled') expect(readdirSync(usb)).toEqual([]);
-    expect(await c.call('backup.run', {}, token)).toMatchObject({ ok: true });
+    expect(await c.backup.waitFor(jobId)).toMatchObject({ state: 'cancelled' });
+    expect(readdirSync(usb)).toEqual([backup.path!.split('/').pop()]);
+
+    await c.ok('users.create', { username: 'stays', displayName: 'Stays', password: 'password-1234', role: 'sales_rep' }, token);
+    const before = snapshot(c);
+    const restore = await c.ok('backup.restore', { path: backup.path!, password: BACKUP_PASSWORD }, token);
+    await c.ok('backup.cancel', { jobId: restore.jobId }, token);
+    expect(await c.backup.waitFor(restore.jobId)).toMatchObject({ state: 'cancelled' });
+    expect(snapshot(c)).toEqual(before);
+    expect(existsSync(`${c.dbFile}.restoring`)).toBe(false);
+    expect((await c.ok('backup.list', {}, token)).safetyCopies).toEqual([]);
+    // The next job runs normally.
+    expect((await runBackup(c, token)).state).toBe('done');
   });
 });
