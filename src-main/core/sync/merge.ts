@@ -188,9 +188,8 @@ export function applyBatch(
       result.applied += entries.length;
       if (tablesByName.has(tbl)) tables.add(tbl);
     }
-    if (byRow.size > 0) {
-      for (const t of retryPending(ctx, byRow)) tables.add(t);
-    }
+    // Rows set aside earlier may fit now (their insert or a freed unique value arrived, here or by a local edit).
+    for (const t of retryPending(ctx, byRow)) tables.add(t);
     if (source) setCursor(db, source.name, source.cursor, ctx.now());
     result.tables = [...tables];
     return result;
@@ -331,7 +330,7 @@ export function materialize(ctx: SyncContext, tbl: string, rowId: string, histor
   }
   const values: Row = {};
   for (const [col, w] of fold.winners) if (col !== 'id' && known.has(col)) values[col] = w.data[col];
-  try {
+  const write = () => {
     if (current) {
       const changed = Object.keys(values).filter((c) => !sameValue(current![c], values[c]));
       if (changed.length > 0) {
@@ -347,15 +346,70 @@ export function materialize(ctx: SyncContext, tbl: string, rowId: string, histor
         `INSERT INTO "${tbl}" ("id"${cols.map((c) => `, "${c}"`).join('')}) VALUES (?${cols.map(() => ', ?').join('')})`,
       ).run(rowId, ...cols.map((c) => values[c]));
     }
+  };
+  const park = (id: string) => cachedStatement(db, 'INSERT OR IGNORE INTO sync_pending (tbl, row_id) VALUES (?, ?)').run(tbl, id);
+  try {
+    write();
   } catch (error) {
-    if ((error as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT')) {
-      cachedStatement(db, 'INSERT OR IGNORE INTO sync_pending (tbl, row_id) VALUES (?, ?)').run(tbl, rowId);
+    const code = (error as { code?: string }).code ?? '';
+    if (!code.startsWith('SQLITE_CONSTRAINT')) throw error;
+    if (code !== 'SQLITE_CONSTRAINT_UNIQUE') {
+      park(rowId);
       return false;
     }
-    throw error;
+    // Two rows want one unique value (e.g. the same username created on two desktops offline):
+    // the row created first keeps it everywhere; the other is set aside and shown as a conflict.
+    const rivals = uniqueRivals(db, tbl, rowId, { ...current, ...values });
+    const mine = createdStamp(db, tbl, rowId);
+    const wins = rivals.length > 0 && rivals.every((r) => mine < createdStamp(db, tbl, r.id));
+    const losers = wins ? rivals : [{ id: rowId, col: rivals[0]?.col ?? 'id' }];
+    const winner = wins ? rowId : (rivals[0]?.id ?? rowId);
+    for (const loser of losers) {
+      const value = loser.id === rowId ? values[loser.col] : (cachedStatement(db, `SELECT "${loser.col}" AS v FROM "${tbl}" WHERE id = ?`).get(loser.id) as { v: unknown } | undefined)?.v;
+      cachedStatement(
+        db,
+        `INSERT OR IGNORE INTO sync_conflicts (tbl, row_id, col, kind, lost_value, lost_hlc, won_value, won_hlc, detected_at)
+         VALUES (?, ?, ?, 'field', ?, ?, ?, ?, ?)`,
+      ).run(tbl, loser.id, loser.col, json(value), createdStamp(db, tbl, loser.id), json(value), createdStamp(db, tbl, winner), ctx.now());
+      cachedStatement(db, `DELETE FROM "${tbl}" WHERE "id" = ?`).run(loser.id);
+      park(loser.id);
+    }
+    if (!wins) return false;
+    current = cachedStatement(db, `SELECT * FROM "${tbl}" WHERE "id" = ?`).get(rowId) as Row | undefined;
+    try {
+      write();
+    } catch (again) {
+      if (!(again as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT')) throw again;
+      park(rowId);
+      return false;
+    }
   }
   clearPending();
   return true;
+}
+
+/** Rows other than `rowId` holding one of `values`' unique values, with the column that clashes. */
+function uniqueRivals(db: SqliteDb, tbl: string, rowId: string, values: Row): { id: string; col: string }[] {
+  const rivals: { id: string; col: string }[] = [];
+  const indexes = db.prepare(`PRAGMA index_list("${tbl}")`).all() as { name: string; unique: number; origin: string; partial: number }[];
+  for (const index of indexes) {
+    if (!index.unique || index.origin === 'pk' || index.partial) continue;
+    const cols = (db.prepare(`PRAGMA index_info("${index.name}")`).all() as { name: string | null }[]).map((c) => c.name);
+    if (cols.some((c) => c === null || values[c] === null || values[c] === undefined)) continue;
+    const where = cols.map((c) => `"${c}" = ?`).join(' AND ');
+    const found = db.prepare(`SELECT id FROM "${tbl}" WHERE ${where} AND id <> ?`).all(...cols.map((c) => values[c!]), rowId) as { id: string }[];
+    for (const f of found) if (!rivals.some((r) => r.id === f.id)) rivals.push({ id: f.id, col: cols[0]! });
+  }
+  return rivals;
+}
+
+/** When a row was created: the stamp of its first insert (ties cannot happen: stamps are unique). */
+function createdStamp(db: SqliteDb, tbl: string, rowId: string): string {
+  const row = cachedStatement(
+    db,
+    "SELECT min(CASE WHEN op = 'insert' THEN hlc END) AS first, min(hlc) AS any FROM change_log WHERE tbl = ? AND row_id = ?",
+  ).get(tbl, rowId) as { first: string | null; any: string | null };
+  return row.first ?? row.any ?? '';
 }
 
 function retryPending(ctx: SyncContext, handled: Map<string, unknown>): string[] {

@@ -123,6 +123,28 @@ describe('merge engine', () => {
     expect(stamps(c)).toEqual(stamps(a));
   });
 
+  it('resolves one username created on two desktops offline the same way everywhere: the first created keeps it', async () => {
+    const [a, b] = await pair();
+    const bobA = writeOn(a, (w) => w.insert(users, { username: 'bob', displayName: 'Bob on A', role: 'sales_rep', passwordHash: 'x' }));
+    const bobB = writeOn(b, (w) => w.insert(users, { username: 'bob', displayName: 'Bob on B', role: 'read_only', passwordHash: 'y' }));
+    await pull(a, b);
+    await pull(b, a);
+    expect(canonicalDump(b)).toEqual(canonicalDump(a));
+    const bobs = a.services.db.prepare("SELECT id, display_name AS name FROM users WHERE username = 'bob'").all();
+    const created = (id: string) =>
+      (a.services.db.prepare("SELECT hlc FROM change_log WHERE row_id = ? AND op = 'insert'").get(id) as { hlc: string }).hlc;
+    const first = created(bobA.id) < created(bobB.id) ? bobA : bobB;
+    expect(bobs).toHaveLength(1);
+    expect((bobs[0] as { id: string }).id).toBe(first.id);
+    const kept = bobs[0] as { id: string; name: string };
+    const other = kept.id === bobA.id ? bobB : bobA;
+    // The row set aside is listed as a conflict on both desktops, never silently dropped.
+    for (const c of [a, b]) {
+      expect(c.services.db.prepare('SELECT row_id AS rowId, col FROM sync_conflicts').all()).toEqual([{ rowId: other.id, col: 'username' }]);
+      expect(c.services.db.prepare('SELECT count(*) AS n FROM sync_pending WHERE row_id = ?').get(other.id)).toEqual({ n: 1 });
+    }
+  });
+
   it('refuses a batch from a newer schema and changes nothing', async () => {
     const [a, b, id] = await pair();
     writeOn(a, (w) => w.update(users, id, { displayName: 'from the future' }));
