@@ -104,6 +104,7 @@ export const en = {
     errors: {
       peer_newer: 'Another desktop runs a newer Harbor (data version {{peer}}, this one {{local}}). Update Harbor on this desktop to keep syncing.',
       peer_older: 'The other desktop runs an older Harbor (data version {{peer}}, this one {{local}}). Update Harbor there; nothing was changed on it.',
+      own_clock_ahead: 'This desktop’s clock is about {{hours}} hours ahead of the other desktop’s (more than {{maxHours}} allowed). Correct its date and time; its changes were not sent.',
       clock_ahead: 'The other desktop’s clock is about {{hours}} hours ahead (more than {{maxHours}} allowed). Correct its date and time; its changes were not applied.',
       bad_batch: 'Received changes were damaged or altered and were rejected. Nothing was applied.',
       busy: 'The database is busy; sync will try again shortly.',

@@ -103,6 +103,7 @@ export const zhCN: Resources = {
     errors: {
       peer_newer: '另一台电脑运行的是更新版本的 Harbor(数据版本 {{peer}},本机 {{local}})。请更新本机的 Harbor 以继续同步。',
       peer_older: '另一台电脑运行的是旧版本的 Harbor(数据版本 {{peer}},本机 {{local}})。请在那台电脑上更新 Harbor;它的数据没有被改动。',
+      own_clock_ahead: '本机的时钟比另一台电脑快了约 {{hours}} 小时(允许的上限为 {{maxHours}} 小时)。请校正本机的日期和时间;本机的更改未被发送。',
       clock_ahead: '另一台电脑的时钟快了约 {{hours}} 小时(允许的上限为 {{maxHours}} 小时)。请校正它的日期和时间;它的更改未被应用。',
       bad_batch: '收到的更改已损坏或被篡改,已被拒绝,没有应用任何内容。',
       busy: '数据库正忙,稍后会自动重试同步。',

@@ -17,12 +17,12 @@ import type { AddressInfo } from 'node:net';
 import { HarborError } from '../../../src-shared/errors';
 import { SCHEMA_VERSION } from '../db/migrate';
 import type { CoreEvents } from '../events';
-import { checkHello, localHello, pullFrom, readBatch, whenIdle, type PeerHello, type SessionOptions, type SessionResult, type SyncChannel } from './exchange';
+import { localHello, pullFrom, readBatch, whenIdle, type PeerHello, type SessionOptions, type SessionResult, type SyncChannel } from './exchange';
 import { adoptOffice, deviceCertificate, officeIdentity, open, seal, type OfficeIdentity } from './identity';
-import { applyBatch, getCursor, setCursor, type SyncContext } from './merge';
+import { applyBatch, getCursor, peerNewerError, setCursor, type SyncContext } from './merge';
 import { newPairingWindow, pairingKey, proof, proofMatches, subKey, type PairingWindow } from './pairing';
 import { activePeerByFingerprint, addPeer, notePeerContact, type PeerRow } from './peers';
-import { batchSchema, DEFAULT_BATCH_SIZE, type Batch } from './protocol';
+import { batchSchema, DEFAULT_BATCH_SIZE, PROTOCOL_VERSION, type Batch } from './protocol';
 import { FramedSocket, type Message } from './wire';
 
 const MAX_PULL = 5000;
@@ -178,7 +178,16 @@ export class SyncServer {
         const source = `peer:${peer.deviceId}`;
         if (batch.start !== getCursor(ctx.db, source)) throw new HarborError('CONFLICT', 'sync.errors.out_of_order');
         await whenIdle(ctx);
-        const result = applyBatch(ctx, batch, { name: source, cursor: batch.end });
+        let result;
+        try {
+          result = applyBatch(ctx, batch, { name: source, cursor: batch.end });
+        } catch (error) {
+          // Seen from the client, it is its own clock that is ahead.
+          if (error instanceof HarborError && error.messageKey === 'sync.errors.clock_ahead') {
+            throw new HarborError('CONFLICT', 'sync.errors.own_clock_ahead', error.params);
+          }
+          throw error;
+        }
         if (result.tables.length > 0) this.options.events?.emit('data.changed', { tables: result.tables });
         notePeerContact(ctx.db, peer.deviceId, { at: ctx.now() });
         this.options.onPeerChange?.();
@@ -204,6 +213,7 @@ export class SyncServer {
       throw new HarborError('CONFLICT', 'sync.errors.pairing_code_wrong');
     }
     const cert = socket.getPeerX509Certificate()!;
+    await whenIdle(ctx);
     addPeer(ctx.db, { deviceId, name: name || deviceId, fingerprint: joinerFp, certPem: cert.toString(), address: null }, ctx.now());
     this.options.onPeerChange?.();
     const aad = `harbor-pair-key|${nonce}`;
@@ -324,9 +334,15 @@ export async function syncWithPeer(
         return answer.batch as Batch;
       },
     };
-    const pulled = await pullFrom(ctx, channel, { batchSize, events: options.events, onBatch: options.onBatch });
-    if (pulled.peer.deviceId !== peer.deviceId) throw new HarborError('CONFLICT', 'sync.errors.peer_identity');
-    checkHello(pulled.peer);
+    const hello = await channel.hello();
+    if (hello.deviceId !== peer.deviceId) throw new HarborError('CONFLICT', 'sync.errors.peer_identity');
+    if (hello.protocol !== PROTOCOL_VERSION) throw new HarborError('CONFLICT', 'sync.errors.protocol');
+    // A newer peer's changes wait until this desktop is updated; this desktop's own changes still go
+    // to it (the newer side understands older ones), so nothing is stuck here meanwhile.
+    const peerIsNewer = hello.schemaVersion > SCHEMA_VERSION;
+    const pulled: SessionResult = peerIsNewer
+      ? { peer: hello, batches: 0, applied: 0, duplicates: 0, conflicts: 0 }
+      : await pullFrom(ctx, { hello: () => Promise.resolve(hello), pull: channel.pull }, { batchSize, events: options.events, onBatch: options.onBatch });
     let cursor = Number((await conn.framed.request({ t: 'cursor', have: getCursor(ctx.db, `peer:${peer.deviceId}`) })).cursor);
     let pushed = 0;
     for (;;) {
@@ -341,6 +357,7 @@ export async function syncWithPeer(
       if (!batch.more) break;
     }
     conn.framed.send({ t: 'bye' });
+    if (peerIsNewer) throw peerNewerError(hello.schemaVersion);
     return { pulled, pushed };
   } finally {
     conn.framed.close();

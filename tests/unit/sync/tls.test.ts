@@ -97,6 +97,27 @@ describe('pairing and TLS sync on loopback', () => {
     expect(canonicalDump(b).users).toEqual([]);
   });
 
+  it('tells a desktop whose own clock is days ahead to correct it, and applies none of its changes', async () => {
+    const a = core();
+    let skew = 0;
+    const b = makeTestCore({ now: () => Date.now() + skew });
+    cores.push(b);
+    await setUpOffice(a);
+    const { server, port } = await serve(a, 'A');
+    await joinOffice(b.services, { host: HOST, port, code: server.openPairing().code, deviceName: 'B' });
+    const peerA = getPeer(b.services.db, a.services.deviceId)!;
+    await syncWithPeer(b.services, peerA, { host: HOST, port });
+    skew = 3 * 24 * 3600 * 1000;
+    const adminId = (b.services.db.prepare("SELECT id FROM users WHERE username = 'admin'").get() as { id: string }).id;
+    writeOn(b, (w) => w.update(users, adminId, { displayName: 'from the future' }));
+    const before = canonicalDump(a);
+    await expect(syncWithPeer(b.services, peerA, { host: HOST, port })).rejects.toMatchObject({
+      messageKey: 'sync.errors.own_clock_ahead',
+      params: { hours: 72, maxHours: 24 },
+    });
+    expect(canonicalDump(a)).toEqual(before);
+  });
+
   it('rejects a tampered or forged batch and applies none of it', async () => {
     const { a, b, port } = await pairedPair();
     await syncWithPeer(b.services, getPeer(b.services.db, a.services.deviceId)!, { host: HOST, port });
