@@ -56,6 +56,30 @@ describe('pairing and TLS sync on loopback', () => {
     expect(canonicalDump(a)).toEqual(canonicalDump(b));
   });
 
+  it('three desktops converge through the first one, which relays', async () => {
+    const { a, b, server, port } = await pairedPair();
+    const c = core();
+    await joinOffice(c.services, { host: HOST, port, code: server.openPairing().code, deviceName: 'C' });
+    const target = { host: HOST, port };
+    const sync = (x: TestCore) => syncWithPeer(x.services, getPeer(x.services.db, a.services.deviceId)!, target);
+    await sync(b);
+    await sync(c);
+    const adminId = (a.services.db.prepare("SELECT id FROM users WHERE username = 'admin'").get() as { id: string }).id;
+    writeOn(a, (w) => w.update(users, adminId, { language: 'en' }));
+    writeOn(b, (w) => w.update(users, adminId, { displayName: 'from B' }));
+    writeOn(c, (w) => w.update(users, adminId, { theme: 'dark' }));
+    await sync(b);
+    await sync(c);
+    await sync(b);
+    expect(canonicalDump(b)).toEqual(canonicalDump(a));
+    expect(canonicalDump(c)).toEqual(canonicalDump(a));
+    expect(a.services.db.prepare('SELECT language, display_name AS name, theme FROM users WHERE id = ?').get(adminId)).toEqual({
+      language: 'en',
+      name: 'from B',
+      theme: 'dark',
+    });
+  });
+
   it('refuses a wrong code, and the code is burned after one attempt', async () => {
     const a = core();
     const b = core();
