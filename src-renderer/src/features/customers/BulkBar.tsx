@@ -9,7 +9,8 @@ import { useApiMutation } from '../../api/hooks';
 import { errorMessage } from '../../i18n';
 import { useSession } from '../../session';
 import { formatNumber } from '../../format';
-import { useOwners, useTags } from './lookups';
+import { useOwners, useTags, type Option } from './lookups';
+import type { ReactNode } from 'react';
 import { downloadText } from './model';
 import type { ApiCallError } from '../../api/client';
 
@@ -49,6 +50,26 @@ export function useDeleteWithUndo(kind: RecordKind, onDone?: () => void) {
   });
 }
 
+function ChoiceMenu({ icon, label, empty, choices, onPick }: { icon: ReactNode; label: string; empty?: string; choices: Option[]; onPick(value: string): void }) {
+  return (
+    <Menu withinPortal>
+      <Menu.Target>
+        <Button size="compact-sm" variant="default" leftSection={icon}>
+          {label}
+        </Button>
+      </Menu.Target>
+      <Menu.Dropdown>
+        {choices.length === 0 && empty && <Menu.Label>{empty}</Menu.Label>}
+        {choices.map((choice) => (
+          <Menu.Item key={choice.value} onClick={() => onPick(choice.value)}>
+            {choice.label}
+          </Menu.Item>
+        ))}
+      </Menu.Dropdown>
+    </Menu>
+  );
+}
+
 export function BulkBar({ kind, ids, onClear }: { kind: RecordKind; ids: string[]; onClear(): void }) {
   const { t } = useTranslation();
   const session = useSession();
@@ -67,6 +88,7 @@ export function BulkBar({ kind, ids, onClear }: { kind: RecordKind; ids: string[
     }
   };
   const canWrite = session.can('customers.write');
+  const tagChoices = (tags.data ?? []).map((tag) => ({ value: tag.id, label: tag.name }));
 
   return (
     <Paper withBorder p="xs" bg="var(--mantine-color-blue-light)" data-testid="bulk-bar">
@@ -75,53 +97,30 @@ export function BulkBar({ kind, ids, onClear }: { kind: RecordKind; ids: string[
           {t('customers.bulk.selected', { count: ids.length, formatted: formatNumber(ids.length) })}
         </Text>
         {canWrite && (
-          <Menu withinPortal>
-            <Menu.Target>
-              <Button size="compact-sm" variant="default" leftSection={<IconTag size={14} />}>
-                {t('customers.bulk.addTag')}
-              </Button>
-            </Menu.Target>
-            <Menu.Dropdown>
-              {(tags.data ?? []).length === 0 && <Menu.Label>{t('customers.list.noTags')}</Menu.Label>}
-              {(tags.data ?? []).map((tag) => (
-                <Menu.Item key={tag.id} onClick={() => update.mutate({ kind, ids, addTagIds: [tag.id] })}>
-                  {tag.name}
-                </Menu.Item>
-              ))}
-            </Menu.Dropdown>
-          </Menu>
+          <ChoiceMenu
+            icon={<IconTag size={14} />}
+            label={t('customers.bulk.addTag')}
+            empty={t('customers.list.noTags')}
+            choices={tagChoices}
+            onPick={(id) => update.mutate({ kind, ids, addTagIds: [id] })}
+          />
         )}
         {canWrite && (
-          <Menu withinPortal>
-            <Menu.Target>
-              <Button size="compact-sm" variant="default" leftSection={<IconTagOff size={14} />}>
-                {t('customers.bulk.removeTag')}
-              </Button>
-            </Menu.Target>
-            <Menu.Dropdown>
-              {(tags.data ?? []).map((tag) => (
-                <Menu.Item key={tag.id} onClick={() => update.mutate({ kind, ids, removeTagIds: [tag.id] })}>
-                  {tag.name}
-                </Menu.Item>
-              ))}
-            </Menu.Dropdown>
-          </Menu>
+          <ChoiceMenu
+            icon={<IconTagOff size={14} />}
+            label={t('customers.bulk.removeTag')}
+            empty={t('customers.list.noTags')}
+            choices={tagChoices}
+            onPick={(id) => update.mutate({ kind, ids, removeTagIds: [id] })}
+          />
         )}
         {canWrite && (
-          <Menu withinPortal>
-            <Menu.Target>
-              <Button size="compact-sm" variant="default" leftSection={<IconUserShare size={14} />}>
-                {t('customers.bulk.assign')}
-              </Button>
-            </Menu.Target>
-            <Menu.Dropdown>
-              {owners.map((owner) => (
-                <Menu.Item key={owner.value} onClick={() => update.mutate({ kind, ids, ownerId: owner.value })}>
-                  {owner.label}
-                </Menu.Item>
-              ))}
-            </Menu.Dropdown>
-          </Menu>
+          <ChoiceMenu
+            icon={<IconUserShare size={14} />}
+            label={t('customers.bulk.assign')}
+            choices={owners}
+            onPick={(id) => update.mutate({ kind, ids, ownerId: id })}
+          />
         )}
         <Button size="compact-sm" variant="default" leftSection={<IconDownload size={14} />} onClick={() => void exportCsv()}>
           {t('customers.bulk.export')}

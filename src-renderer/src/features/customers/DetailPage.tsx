@@ -104,7 +104,7 @@ function ListValues({ label, values }: { label: string; values: string[] }) {
         </Text>
       ) : (
         values.map((v, i) => (
-          <Text key={`${v}-${i}`} size="sm">
+          <Text key={`${v}-${i}`} size="sm" style={{ overflowWrap: 'anywhere' }}>
             {v}
           </Text>
         ))
@@ -323,7 +323,7 @@ export function DetailPage({ kind }: { kind: RecordKind }) {
             <Card withBorder>
               <Stack gap="md">
                 {contact && (
-                  <SimpleGrid cols={{ base: 1, xs: 3 }}>
+                  <SimpleGrid cols={{ base: 1, xs: 2, lg: 3 }}>
                     <ListValues label={t('customers.fields.phones')} values={contact.phones.map((p) => (p.label ? `${p.number} (${p.label})` : p.number))} />
                     <ListValues label={t('customers.fields.emails')} values={contact.emails.map((e) => (e.label ? `${e.address} (${e.label})` : e.address))} />
                     <ListValues label={t('customers.fields.ims')} values={contact.ims.map((m) => `${t(`customers.imKinds.${m.kind}`, { defaultValue: m.kind })}: ${m.handle}`)} />

@@ -8,7 +8,7 @@ import { useForm, type UseFormReturnType } from '@mantine/form';
 import { getHotkeyHandler, useMediaQuery } from '@mantine/hooks';
 import { IconAlertTriangle, IconPlus, IconTrash } from '@tabler/icons-react';
 import { useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import type { MethodOutput } from '../../../../src-shared/contract';
@@ -223,6 +223,41 @@ function CommonSelects<V>({ form, kind }: { form: UseFormReturnType<V>; kind: Re
   );
 }
 
+/** A titled list of rows (phones, emails, IM handles) with remove and add buttons. */
+function RepeatedRows({
+  form,
+  list,
+  title,
+  addLabel,
+  blank,
+  row,
+}: {
+  form: UseFormReturnType<ContactValues>;
+  list: 'phones' | 'emails' | 'ims';
+  title: string;
+  addLabel: string;
+  blank: ContactValues[typeof list][number];
+  row(index: number): ReactNode;
+}) {
+  const { t } = useTranslation();
+  return (
+    <>
+      <Divider label={title} labelPosition="left" />
+      {form.getValues()[list].map((_, i) => (
+        <Group key={`${list}-${i}`} align="flex-start" wrap="nowrap" gap="xs">
+          {row(i)}
+          <ActionIcon variant="subtle" color="gray" mt={6} aria-label={t('customers.form.remove')} onClick={() => form.removeListItem(list, i)}>
+            <IconTrash size={16} />
+          </ActionIcon>
+        </Group>
+      ))}
+      <Button variant="subtle" size="compact-sm" leftSection={<IconPlus size={14} />} style={{ alignSelf: 'flex-start' }} onClick={() => form.insertListItem(list, blank)}>
+        {addLabel}
+      </Button>
+    </>
+  );
+}
+
 function ContactForm(props: BodyProps<Contact>) {
   const { t } = useTranslation();
   const session = useSession();
@@ -294,8 +329,6 @@ function ContactForm(props: BodyProps<Contact>) {
       remap,
     );
   };
-  const values = form.getValues();
-
   return (
     <form
       onSubmit={form.onSubmit(() => submit(false))}
@@ -313,47 +346,45 @@ function ContactForm(props: BodyProps<Contact>) {
           <TextInput label={t('customers.fields.title')} {...form.getInputProps('title')} />
         </SimpleGrid>
 
-        <Divider label={t('customers.fields.phones')} labelPosition="left" />
-        {values.phones.map((_, i) => (
-          <Group key={`phone-${i}`} align="flex-start" wrap="nowrap" gap="xs">
-            <TextInput aria-label={t('customers.form.phoneLabel')} placeholder={t('customers.form.phoneLabelHint')} w={110} {...form.getInputProps(`phones.${i}.label`)} />
-            <TextInput aria-label={t('customers.fields.phone')} placeholder={t('customers.fields.phone')} style={{ flex: 1 }} {...form.getInputProps(`phones.${i}.number`)} />
-            <ActionIcon variant="subtle" color="gray" mt={6} aria-label={t('customers.form.remove')} onClick={() => form.removeListItem('phones', i)}>
-              <IconTrash size={16} />
-            </ActionIcon>
-          </Group>
-        ))}
-        <Button variant="subtle" size="compact-sm" leftSection={<IconPlus size={14} />} style={{ alignSelf: 'flex-start' }} onClick={() => form.insertListItem('phones', { label: '', number: '' })}>
-          {t('customers.form.addPhone')}
-        </Button>
-
-        <Divider label={t('customers.fields.emails')} labelPosition="left" />
-        {values.emails.map((_, i) => (
-          <Group key={`email-${i}`} align="flex-start" wrap="nowrap" gap="xs">
-            <TextInput aria-label={t('customers.form.emailLabel')} placeholder={t('customers.form.phoneLabelHint')} w={110} {...form.getInputProps(`emails.${i}.label`)} />
-            <TextInput aria-label={t('customers.fields.email')} placeholder={t('customers.fields.email')} style={{ flex: 1 }} {...form.getInputProps(`emails.${i}.address`)} />
-            <ActionIcon variant="subtle" color="gray" mt={6} aria-label={t('customers.form.remove')} onClick={() => form.removeListItem('emails', i)}>
-              <IconTrash size={16} />
-            </ActionIcon>
-          </Group>
-        ))}
-        <Button variant="subtle" size="compact-sm" leftSection={<IconPlus size={14} />} style={{ alignSelf: 'flex-start' }} onClick={() => form.insertListItem('emails', { label: '', address: '' })}>
-          {t('customers.form.addEmail')}
-        </Button>
-
-        <Divider label={t('customers.fields.ims')} labelPosition="left" />
-        {values.ims.map((_, i) => (
-          <Group key={`im-${i}`} align="flex-start" wrap="nowrap" gap="xs">
-            <Select aria-label={t('customers.form.imKind')} data={imKinds} w={130} allowDeselect={false} {...form.getInputProps(`ims.${i}.kind`)} />
-            <TextInput aria-label={t('customers.form.imHandle')} placeholder={t('customers.form.imHandle')} style={{ flex: 1 }} {...form.getInputProps(`ims.${i}.handle`)} />
-            <ActionIcon variant="subtle" color="gray" mt={6} aria-label={t('customers.form.remove')} onClick={() => form.removeListItem('ims', i)}>
-              <IconTrash size={16} />
-            </ActionIcon>
-          </Group>
-        ))}
-        <Button variant="subtle" size="compact-sm" leftSection={<IconPlus size={14} />} style={{ alignSelf: 'flex-start' }} onClick={() => form.insertListItem('ims', { kind: 'wechat', handle: '' })}>
-          {t('customers.form.addIm')}
-        </Button>
+        <RepeatedRows
+          form={form}
+          list="phones"
+          title={t('customers.fields.phones')}
+          addLabel={t('customers.form.addPhone')}
+          blank={{ label: '', number: '' }}
+          row={(i) => (
+            <>
+              <TextInput aria-label={t('customers.form.phoneLabel')} placeholder={t('customers.form.phoneLabelHint')} w={110} {...form.getInputProps(`phones.${i}.label`)} />
+              <TextInput aria-label={t('customers.fields.phone')} placeholder={t('customers.fields.phone')} style={{ flex: 1 }} {...form.getInputProps(`phones.${i}.number`)} />
+            </>
+          )}
+        />
+        <RepeatedRows
+          form={form}
+          list="emails"
+          title={t('customers.fields.emails')}
+          addLabel={t('customers.form.addEmail')}
+          blank={{ label: '', address: '' }}
+          row={(i) => (
+            <>
+              <TextInput aria-label={t('customers.form.emailLabel')} placeholder={t('customers.form.phoneLabelHint')} w={110} {...form.getInputProps(`emails.${i}.label`)} />
+              <TextInput aria-label={t('customers.fields.email')} placeholder={t('customers.fields.email')} style={{ flex: 1 }} {...form.getInputProps(`emails.${i}.address`)} />
+            </>
+          )}
+        />
+        <RepeatedRows
+          form={form}
+          list="ims"
+          title={t('customers.fields.ims')}
+          addLabel={t('customers.form.addIm')}
+          blank={{ kind: 'wechat', handle: '' }}
+          row={(i) => (
+            <>
+              <Select aria-label={t('customers.form.imKind')} data={imKinds} w={130} allowDeselect={false} {...form.getInputProps(`ims.${i}.kind`)} />
+              <TextInput aria-label={t('customers.form.imHandle')} placeholder={t('customers.form.imHandle')} style={{ flex: 1 }} {...form.getInputProps(`ims.${i}.handle`)} />
+            </>
+          )}
+        />
 
         <Divider />
         <SimpleGrid cols={{ base: 1, sm: 3 }}>
