@@ -108,19 +108,18 @@ function copyInTransaction(dest: Database.Database, req: CopyRequest, onProgress
     .all() as SchemaRow[];
   const isCopied = (r: SchemaRow) => r.type === 'table' && r.rootpage > 0 && !r.name.startsWith('sqlite_');
   const tables = rows.filter(isCopied);
-  const sourceCounts = countRows(dest, 'src');
-  const total = Object.values(sourceCounts).reduce((a, b) => a + b, 0) || 1;
+  // Progress in pages: the copy grows towards the size of the source (counting rows first would read everything twice).
+  const total = Math.max(1, dest.pragma('src.page_count', { simple: true }) as number);
+  const pagesDone = () => Math.min(total, dest.pragma('main.page_count', { simple: true }) as number);
   onProgress(0, total, 'copy');
 
   dest.pragma('writable_schema = ON');
   // Tables and indexes first: an identical empty table lets SQLite transfer records and index entries raw.
   for (const r of tables) dest.exec(r.sql);
   for (const r of rows) if (r.type === 'index') dest.exec(r.sql);
-  let done = 0;
   for (const r of tables) {
     dest.exec(`INSERT INTO main.${quote(r.name)} SELECT * FROM src.${quote(r.name)}`);
-    done += sourceCounts[r.name] ?? 0;
-    onProgress(done, total, 'copy');
+    onProgress(pagesDone(), total, 'copy');
   }
   const hasSequence = rows.some((r) => r.name === 'sqlite_sequence');
   if (hasSequence) {
