@@ -102,3 +102,34 @@ test('first run: restore the office from a backup instead of setting up a new on
   await signIn(page, 'wang.fang', 'Old-Computer-1');
   await expect(page.getByText('旧电脑贸易').first()).toBeVisible();
 });
+
+test('backup in English: back up now, verify the backup, overdue warning absent while the schedule is off', async ({ page, harbor }) => {
+  const setup = await harbor.rpc('system.setup', {
+    officeName: 'Harbor Trading',
+    language: 'en',
+    currency: 'USD',
+    admin: { displayName: 'Jane Chen', username: 'jane', password: 'Jane-Chen-2024!' },
+  });
+  expect(setup.ok).toBe(true);
+  const usb = join(harbor.dataDir, 'usb-en');
+  mkdirSync(usb);
+  await page.goto(`${harbor.url}#/settings/backup`);
+  await signIn(page, 'jane', 'Jane-Chen-2024!');
+  const settings = page.getByTestId('backup-settings');
+  await expect(settings.getByText('No backup password yet.')).toBeVisible();
+  await expect(settings.getByRole('button', { name: 'Back up now' })).toBeDisabled();
+
+  await settings.getByLabel('Backup folder').fill(usb);
+  await settings.getByRole('button', { name: 'Save' }).click();
+  await settings.getByLabel('Backup password', { exact: true }).fill('Backup-Pass-2024');
+  await settings.getByLabel('Repeat the backup password').fill('Backup-Pass-2024');
+  await settings.getByRole('button', { name: 'Set password' }).click();
+  await expect(settings.getByText('A backup password is set.')).toBeVisible();
+
+  await settings.getByRole('button', { name: 'Back up now' }).click();
+  await expect(page.getByText(/^Backup finished/)).toBeVisible({ timeout: 20_000 });
+  await settings.getByTestId('backup-list').getByRole('button', { name: 'Verify' }).click();
+  await expect(page.getByText(/^The backup is complete and readable/)).toBeVisible({ timeout: 20_000 });
+  await expect(settings.getByText(/older than the schedule allows/)).toHaveCount(0);
+  await screenshot(page, 'backup-settings-en');
+});
