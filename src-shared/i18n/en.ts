@@ -513,7 +513,7 @@ Exit codes:
       pick: 'The other record',
       pickHint: 'Type a name, phone or email',
       nothing: 'Nothing found.',
-      explain: 'Choose for each field which value to keep. {{keep}} stays; {{other}} goes to the recycle bin and its history, notes and tags move here.',
+      explain: 'Choose for each field which value to keep. {{keep}} stays; {{other}} is merged into it, and its history, notes and tags move here.',
       same: 'Both records hold the same values.',
       field: 'Field',
       warning: '{{other}} will be merged into this record.',

@@ -510,7 +510,7 @@ export const zhCN: Resources = {
       pick: '另一条记录',
       pickHint: '输入姓名、电话或邮箱',
       nothing: '没有找到。',
-      explain: '请为每个字段选择要保留的值。保留 {{keep}};{{other}} 将移入回收站,其历史、备注和标签并入此记录。',
+      explain: '请为每个字段选择要保留的值。保留 {{keep}};{{other}} 将并入此记录,其历史、备注和标签也一并转入。',
       same: '两条记录的值完全相同。',
       field: '字段',
       warning: '{{other}} 将被合并到此记录。',

@@ -8,7 +8,7 @@ import { useForm, type UseFormReturnType } from '@mantine/form';
 import { getHotkeyHandler, useMediaQuery } from '@mantine/hooks';
 import { IconAlertTriangle, IconPlus, IconTrash } from '@tabler/icons-react';
 import { useQueryClient } from '@tanstack/react-query';
-import { useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import type { MethodOutput } from '../../../../src-shared/contract';
@@ -149,9 +149,14 @@ function useSave<V>(kind: RecordKind, form: UseFormReturnType<V>, props: Omit<Pr
 function DuplicateWarning({ duplicates, onForce, onClose, pending }: { duplicates: Duplicate[]; onForce(): void; onClose(): void; pending: boolean }) {
   const { t } = useTranslation();
   const navigate = useNavigate();
+  const ref = useRef<HTMLDivElement>(null);
+  // The warning appears below a long form: bring it into view.
+  useEffect(() => {
+    if (duplicates.length > 0) ref.current?.scrollIntoView({ block: 'nearest' });
+  }, [duplicates]);
   if (duplicates.length === 0) return null;
   return (
-    <Alert color="orange" icon={<IconAlertTriangle size={18} />} title={t('customers.duplicates.title')} data-testid="duplicate-warning">
+    <Alert ref={ref} color="orange" icon={<IconAlertTriangle size={18} />} title={t('customers.duplicates.title')} data-testid="duplicate-warning">
       <Stack gap="xs">
         <Text size="sm">{t('customers.duplicates.body')}</Text>
         {duplicates.map((d) => (
