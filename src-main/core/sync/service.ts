@@ -23,6 +23,8 @@ import type { PairingWindow } from './pairing';
 
 export const DEFAULT_SYNC_PORT = 47_820;
 export const SERVICE_TYPE = 'harbor-sync';
+/** Background rounds apply small batches (a few tens of ms each) so calls from the UI slip in between. */
+const BACKGROUND_BATCH = 500;
 
 export type SyncState = 'off' | 'idle' | 'syncing' | 'offline' | 'error';
 
@@ -241,7 +243,7 @@ export class SyncService {
       if (!target) continue;
       tried++;
       try {
-        await syncWithPeer(this.services, peer, target, { events: this.services.events });
+        await syncWithPeer(this.services, peer, target, { events: this.services.events, batchSize: BACKGROUND_BATCH });
         reached++;
         await this.note(peer, { at: this.services.now(), error: null });
       } catch (error) {

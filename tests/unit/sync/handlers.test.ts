@@ -65,7 +65,7 @@ describe('sync methods through the dispatcher', () => {
     await syncServiceFor(b.services).runRound();
     await syncServiceFor(b.services).runRound();
     expect(syncServiceFor(b.services).lastError).toEqual({ messageKey: 'sync.errors.not_paired' });
-    expect(syncServiceFor(b.services).state).toBe('error');
+    await until(() => syncServiceFor(b.services).state === 'error', 'error state');
   });
 
   it('lists conflicts to readers of the table, lets only writers restore, and a restore is a new edit', async () => {
