@@ -75,7 +75,6 @@ export const backupHandlers: HandlerGroup<
   async 'backup.verify'({ path, password }, ctx) {
     const service = backupServiceOf(ctx.services);
     const key = await service.keyFor(path, password, ctx.db);
-    ctx.audit.target = path;
     return { jobId: service.startVerify(path, key) };
   },
 

@@ -316,7 +316,12 @@ export class BackupService {
           onProgress: progress,
           signal,
         });
-        this.applyRetention(targetDir, made.name, config.retention);
+        try {
+          this.applyRetention(targetDir, made.name, config.retention);
+        } catch (error) {
+          // The new backup is good; old ones stay until the next run can thin them.
+          console.error('[harbor] backup retention failed:', error instanceof Error ? error.message : String(error));
+        }
         madeBytes = made.bytes;
         return { path: made.path, contents: made.contents };
       },
