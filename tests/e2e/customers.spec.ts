@@ -258,3 +258,65 @@ test('customers: a thousand contacts scroll in pages, sort by a column header, a
   await expect(page.getByTestId('list-count')).toHaveText('2 位联系人');
   await screenshot(page, 'customers-bulk');
 });
+
+test('customers: past the 10,000 count the list keeps paging; columns are kept; export; delete with undo', async ({ page, harbor, office }) => {
+  test.setTimeout(90_000);
+  await page.goto(harbor.url);
+  await signIn(page, office.username, office.password);
+  await expect(page.getByTestId('home-title')).toBeVisible();
+  const seeded = await page.evaluate(async () => {
+    const storage = (globalThis as unknown as { sessionStorage: { getItem(key: string): string | null } }).sessionStorage;
+    const contacts = Array.from({ length: 10_250 }, (_, i) => ({ familyName: 'Bulk', givenName: `N${String(i).padStart(5, '0')}` }));
+    const response = await fetch('/rpc/contacts.bulkCreate', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${storage.getItem('harbor.token')}` },
+      body: JSON.stringify({ contacts }),
+    });
+    return ((await response.json()) as { ok: boolean }).ok;
+  });
+  expect(seeded).toBe(true);
+  await page.getByRole('link', { name: '客户', exact: true }).click();
+  await expect(page.getByTestId('list-count')).toHaveText('超过 10,000 条');
+  const list = page.getByTestId('record-list');
+
+  // Scrolling to the end fetches page after page until a short one: the last row is reachable.
+  const last = list.getByRole('link', { name: 'N10249 Bulk' });
+  for (let i = 0; i < 20 && !(await last.isVisible()); i++) {
+    await list.evaluate((el) => el.scrollTo(0, el.scrollHeight));
+    await page.waitForTimeout(150);
+  }
+  await expect(last).toBeVisible();
+  expect(await list.getAttribute('aria-rowcount')).toBe('10250');
+  expect(await list.getByRole('row').count()).toBeLessThan(80);
+
+  // Hide the Title column and move Email first; the choice survives a reload.
+  await page.getByRole('button', { name: '列' }).click();
+  await page.getByRole('checkbox', { name: '职位' }).uncheck();
+  await page.getByRole('button', { name: '上移 邮箱' }).click();
+  await page.keyboard.press('Escape');
+  await expect(list.getByRole('columnheader', { name: '职位' })).toHaveCount(0);
+  await page.reload();
+  await expect(page.getByTestId('list-count')).toHaveText('超过 10,000 条');
+  await expect(list.getByRole('columnheader', { name: '职位' })).toHaveCount(0);
+  const headers = await list.getByRole('columnheader').allTextContents();
+  expect(headers.indexOf('邮箱')).toBeLessThan(headers.indexOf('电话'));
+
+  // Export the filtered list as a CSV file.
+  await page.getByRole('textbox', { name: '搜索联系人' }).fill('N0000');
+  await expect(page.getByTestId('list-count')).toHaveText('10 位联系人');
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: '导出 CSV' }).click();
+  const file = await download;
+  expect(file.suggestedFilename()).toMatch(/\.csv$/);
+  const csv = await (await file.createReadStream()).toArray();
+  const text = Buffer.concat(csv as Buffer[]).toString('utf8');
+  expect(text.split('\n').filter((line) => line.includes('N0000')).length).toBe(10);
+
+  // Delete two selected rows, then undo from the notification.
+  await list.getByRole('checkbox', { name: '选择 N00000 Bulk' }).check();
+  await list.getByRole('checkbox', { name: '选择 N00001 Bulk' }).check();
+  await page.getByTestId('bulk-bar').getByRole('button', { name: '删除' }).click();
+  await expect(page.getByTestId('list-count')).toHaveText('8 位联系人');
+  await page.getByRole('button', { name: '撤销' }).click();
+  await expect(page.getByTestId('list-count')).toHaveText('10 位联系人');
+});

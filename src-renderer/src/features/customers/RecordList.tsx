@@ -88,6 +88,7 @@ export function RecordList({ kind }: { kind: RecordKind }) {
   const [filtersOpen, setFiltersOpen] = useState(false);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [creating, setCreating] = useState(false);
+  const [extent, setExtent] = useState({ key: '', count: 0, final: false });
 
   const effectiveFilter = useMemo<ListFilter>(() => (q ? { ...filter, q } : filter), [filter, q]);
   const filterKey = JSON.stringify([effectiveFilter, sort]);
@@ -138,10 +139,25 @@ export function RecordList({ kind }: { kind: RecordKind }) {
   const firstPage = pages[0];
   const total = firstPage?.data?.total ?? 0;
   const capped = total >= TOTAL_CAP;
-  // Past the counted rows, the list grows a page at a time while pages come back full.
-  const furthest = Math.max(...[...rowsByPage.entries()].map(([page, rows]) => page * PAGE_SIZE + rows.length), 0);
-  const lastFull = [...rowsByPage.entries()].some(([page, rows]) => page * PAGE_SIZE + rows.length === furthest && rows.length === PAGE_SIZE);
-  const count = capped ? Math.max(total, furthest + (lastFull ? PAGE_SIZE : 0)) : total;
+  // Past the counted rows, the list grows a page at a time while pages come back full, and
+  // ends at the first short page. The extent only grows (pages scrolled away are not held).
+  const loaded = [...rowsByPage.entries()].map(([page, rows]) => ({ end: page * PAGE_SIZE + rows.length, full: rows.length === PAGE_SIZE }));
+  const shortEnd = loaded.find((p) => !p.full)?.end;
+  const fullEnd = Math.max(0, ...loaded.filter((p) => p.full).map((p) => p.end));
+  const known = extent.key === filterKey ? extent : { count: 0, final: false };
+  let count = total;
+  if (capped) {
+    if (known.final) count = known.count;
+    else if (shortEnd !== undefined && shortEnd > TOTAL_CAP) count = shortEnd;
+    else count = Math.max(total, known.count, fullEnd + PAGE_SIZE);
+  }
+  const final = capped && (known.final || (shortEnd !== undefined && shortEnd > TOTAL_CAP));
+  useEffect(() => {
+    if (!capped) return;
+    setExtent((current) =>
+      current.key === filterKey && current.count === count && current.final === final ? current : { key: filterKey, count, final },
+    );
+  }, [capped, count, final, filterKey]);
   const rowAt = (index: number) => rowsByPage.get(Math.floor(index / PAGE_SIZE))?.[index % PAGE_SIZE];
 
   // The virtualizer is read on every render on purpose (its measurements change while scrolling).
