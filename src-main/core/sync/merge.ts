@@ -427,6 +427,11 @@ export function getCursor(db: SqliteDb, source: string): number {
   return row?.cursor ?? 0;
 }
 
+/** Forgets how far a source was read (its log went backwards: restored from a backup). */
+export function resetCursor(db: SqliteDb, source: string): void {
+  cachedStatement(db, 'DELETE FROM sync_cursors WHERE source = ?').run(source);
+}
+
 export function setCursor(db: SqliteDb, source: string, cursor: number, now: number): void {
   cachedStatement(
     db,

@@ -17,9 +17,9 @@ import type { AddressInfo } from 'node:net';
 import { HarborError } from '../../../src-shared/errors';
 import { SCHEMA_VERSION } from '../db/migrate';
 import type { CoreEvents } from '../events';
-import { localHello, pullFrom, readBatch, whenIdle, type PeerHello, type SessionOptions, type SessionResult, type SyncChannel } from './exchange';
+import { localHello, logHead, pullFrom, readBatch, whenIdle, type PeerHello, type SessionOptions, type SessionResult, type SyncChannel } from './exchange';
 import { adoptOffice, deviceCertificate, officeIdentity, open, seal, type OfficeIdentity } from './identity';
-import { applyBatch, getCursor, peerNewerError, setCursor, type SyncContext } from './merge';
+import { applyBatch, getCursor, peerNewerError, resetCursor, setCursor, type SyncContext } from './merge';
 import { newPairingWindow, pairingKey, proof, proofMatches, subKey, type PairingWindow } from './pairing';
 import { activePeerByFingerprint, addPeer, notePeerContact, type PeerRow } from './peers';
 import { batchSchema, DEFAULT_BATCH_SIZE, PROTOCOL_VERSION, type Batch } from './protocol';
@@ -151,7 +151,7 @@ export class SyncServer {
           error: theirs < SCHEMA_VERSION ? 'sync.errors.peer_older' : theirs > SCHEMA_VERSION ? 'sync.errors.peer_newer' : null,
         });
         this.options.onPeerChange?.();
-        return { t: 'hello', ...localHello(ctx) };
+        return { t: 'hello', ...localHello(ctx), head: logHead(ctx) };
       }
       case 'pull': {
         const after = Number(msg.after);
@@ -159,7 +159,8 @@ export class SyncServer {
         if (!Number.isSafeInteger(after) || after < 0) throw new HarborError('VALIDATION_ERROR', 'sync.errors.bad_batch');
         // The peer asks for what follows `after`: it holds everything up to there.
         setCursor(ctx.db, `ack:${peer.deviceId}`, after, ctx.now());
-        return { t: 'batch', batch: readBatch(ctx, after, limit, peer.deviceId) };
+        // Normally a device is not sent its own entries; one restored from a backup asks for them back.
+        return { t: 'batch', batch: readBatch(ctx, after, limit, msg.includeOwn === true ? undefined : peer.deviceId) };
       }
       case 'cursor': {
         // The client reports how far it has applied this device's log.
@@ -176,6 +177,8 @@ export class SyncServer {
           throw new HarborError('CONFLICT', 'sync.errors.peer_older', { peer: SCHEMA_VERSION, local: batch.schemaVersion });
         }
         const source = `peer:${peer.deviceId}`;
+        // The client's log was restored from a backup and is sent again from the start.
+        if (msg.restart === true && batch.start === 0) resetCursor(ctx.db, source);
         if (batch.start !== getCursor(ctx.db, source)) throw new HarborError('CONFLICT', 'sync.errors.out_of_order');
         await whenIdle(ctx);
         let result;
@@ -324,32 +327,37 @@ export async function syncWithPeer(
   try {
     if (conn.serverFingerprint !== peer.fingerprint) throw new HarborError('CONFLICT', 'sync.errors.peer_identity');
     const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-    const channel: SyncChannel = {
-      async hello() {
-        const answer = await conn.framed.request({ t: 'hello', ...localHello(ctx) });
-        return { protocol: Number(answer.protocol), deviceId: String(answer.deviceId), schemaVersion: Number(answer.schemaVersion) } as PeerHello;
-      },
-      async pull(after, limit) {
-        const answer = await conn.framed.request({ t: 'pull', after, limit });
-        return answer.batch as Batch;
-      },
-    };
-    const hello = await channel.hello();
+    const source = `peer:${peer.deviceId}`;
+    const answer = await conn.framed.request({ t: 'hello', ...localHello(ctx) });
+    const hello: PeerHello = { protocol: Number(answer.protocol), deviceId: String(answer.deviceId), schemaVersion: Number(answer.schemaVersion) };
     if (hello.deviceId !== peer.deviceId) throw new HarborError('CONFLICT', 'sync.errors.peer_identity');
     if (hello.protocol !== PROTOCOL_VERSION) throw new HarborError('CONFLICT', 'sync.errors.protocol');
+    // Logs that went backwards were restored from a backup. The peer's: read it again from the start.
+    // This desktop's (the peer has read further than it now reaches): send it again from the start, and
+    // take back this desktop's own entries that the restore lost. Entries already present are skipped.
+    let cursor = Number((await conn.framed.request({ t: 'cursor', have: getCursor(ctx.db, source) })).cursor);
+    await whenIdle(ctx);
+    if (Number(answer.head) < getCursor(ctx.db, source)) resetCursor(ctx.db, source);
+    let restart = cursor > logHead(ctx);
+    if (restart) cursor = 0;
+    const includeOwn = restart;
+    const pull: SyncChannel['pull'] = async (after, limit) =>
+      (await conn.framed.request({ t: 'pull', after, limit, includeOwn })).batch as Batch;
     // A newer peer's changes wait until this desktop is updated; this desktop's own changes still go
     // to it (the newer side understands older ones), so nothing is stuck here meanwhile.
     const peerIsNewer = hello.schemaVersion > SCHEMA_VERSION;
     const pulled: SessionResult = peerIsNewer
       ? { peer: hello, batches: 0, applied: 0, duplicates: 0, conflicts: 0 }
-      : await pullFrom(ctx, { hello: () => Promise.resolve(hello), pull: channel.pull }, { batchSize, events: options.events, onBatch: options.onBatch });
-    let cursor = Number((await conn.framed.request({ t: 'cursor', have: getCursor(ctx.db, `peer:${peer.deviceId}`) })).cursor);
+      : await pullFrom(ctx, { hello: () => Promise.resolve(hello), pull }, { batchSize, events: options.events, onBatch: options.onBatch });
+    // Tells the peer how far this desktop has now read its log (its "not yet received" count).
+    await conn.framed.request({ t: 'cursor', have: getCursor(ctx.db, source) });
     let pushed = 0;
     for (;;) {
       await whenIdle(ctx);
       const batch = readBatch(ctx, cursor, batchSize, peer.deviceId);
       if (batch.end === cursor) break;
-      await conn.framed.request({ t: 'push', batch });
+      await conn.framed.request({ t: 'push', batch, restart });
+      restart = false;
       pushed += batch.entries.length;
       cursor = batch.end;
       await whenIdle(ctx);

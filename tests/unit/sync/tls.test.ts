@@ -1,3 +1,5 @@
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { users } from '../../../src-main/core/db/schema';
 import { readBatch } from '../../../src-main/core/sync/exchange';
@@ -78,6 +80,32 @@ describe('pairing and TLS sync on loopback', () => {
       name: 'from B',
       theme: 'dark',
     });
+  });
+
+  it('a desktop restored from an older copy still sends its new changes and gets back the ones it lost', async () => {
+    const { a, b, port } = await pairedPair();
+    const target = { host: HOST, port };
+    const peerA = getPeer(b.services.db, a.services.deviceId)!;
+    await syncWithPeer(b.services, peerA, target);
+    const adminId = (b.services.db.prepare("SELECT id FROM users WHERE username = 'admin'").get() as { id: string }).id;
+    // A copy of B's database, as a backup would keep it.
+    b.close();
+    const copy = join(b.dir, 'copy.db');
+    copyFileSync(join(b.dir, 'harbor.db'), copy);
+    let b1 = makeTestCore({ dir: b.dir });
+    for (let i = 0; i < 5; i++) writeOn(b1, (w) => w.update(users, adminId, { displayName: `lost ${i}`, theme: i % 2 ? 'dark' : 'light' }));
+    writeOn(b1, (w) => w.update(users, adminId, { language: 'en' }));
+    await syncWithPeer(b1.services, peerA, target);
+    // B goes back to the copy: its log is now shorter than what A has read of it.
+    b1.close();
+    copyFileSync(copy, join(b.dir, 'harbor.db'));
+    b1 = makeTestCore({ dir: b.dir });
+    cores.push(b1);
+    writeOn(b1, (w) => w.update(users, adminId, { displayName: 'after the restore' }));
+    await syncWithPeer(b1.services, peerA, target);
+    expect(canonicalDump(b1)).toEqual(canonicalDump(a));
+    const row = a.services.db.prepare('SELECT display_name AS name, language, theme FROM users WHERE id = ?').get(adminId);
+    expect(row).toEqual({ name: 'after the restore', language: 'en', theme: 'light' });
   });
 
   it('refuses a wrong code, and the code is burned after one attempt', async () => {
