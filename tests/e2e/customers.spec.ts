@@ -319,4 +319,26 @@ test('customers: past the 10,000 count the list keeps paging; columns are kept; 
   await expect(page.getByTestId('list-count')).toHaveText('8 位联系人');
   await page.getByRole('button', { name: '撤销' }).click();
   await expect(page.getByTestId('list-count')).toHaveText('10 位联系人');
+
+  // Delete one for good from the recycle bin: asked once, then gone.
+  await list.getByRole('checkbox', { name: '选择 N00002 Bulk' }).check();
+  await page.getByTestId('bulk-bar').getByRole('button', { name: '删除' }).click();
+  await expect(page.getByTestId('list-count')).toHaveText('9 位联系人');
+  await page.getByRole('tab', { name: '回收站' }).click();
+  await page.getByRole('button', { name: '永久删除 N00002 Bulk' }).click();
+  const confirm = page.getByRole('dialog', { name: '永久删除?' });
+  await expect(confirm).toContainText('无法撤销');
+  await confirm.getByRole('button', { name: '永久删除' }).click();
+  await expect(page.getByTestId('bin-empty')).toBeVisible();
+
+  // Tags page and the companies list at phone width.
+  await page.setViewportSize({ width: 375, height: 740 });
+  await page.getByRole('tab', { name: '标签与分类' }).click();
+  await expect(page.getByRole('heading', { name: '联系人分类' })).toBeVisible();
+  expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+  await screenshot(page, 'customers-tags-phone');
+  await page.getByRole('tab', { name: '公司' }).click();
+  await expect(page.getByTestId('list-empty')).toContainText('还没有公司');
+  expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+  await screenshot(page, 'customers-companies-phone');
 });

@@ -249,31 +249,30 @@ export function RecordList({ kind }: { kind: RecordKind }) {
 
   return (
     <Stack gap="sm">
-      <Group justify="space-between" gap="xs">
-        <Group gap="xs" wrap="wrap" style={{ flex: 1 }}>
-          <TextInput
-            leftSection={<IconSearch size={16} />}
-            placeholder={t('customers.list.searchPlaceholder')}
-            aria-label={t(`customers.list.search_${kind}`)}
-            value={qInput}
-            onChange={(e) => setQInput(e.currentTarget.value)}
-            style={{ flex: '1 1 200px', maxWidth: 340 }}
-          />
-          <Button
-            variant={filtersOpen ? 'light' : 'default'}
-            leftSection={<IconFilter size={16} />}
-            rightSection={activeFilterCount(filter) > 0 ? <Badge size="xs" circle>{activeFilterCount(filter)}</Badge> : null}
-            onClick={() => setFiltersOpen((o) => !o)}
-            aria-expanded={filtersOpen}
-          >
-            {t('customers.filters.title')}
-          </Button>
-          <ViewsMenu kind={kind} current={view} config={viewConfig} onApply={applyView} />
-          {!compact && <ColumnChooser all={setup.columns} visible={visibleColumns} onChange={chooseColumns} />}
-          <Button variant="default" leftSection={<IconDownload size={16} />} onClick={() => void exportFiltered()} visibleFrom="sm">
-            {t('customers.list.export')}
-          </Button>
-        </Group>
+      <Group gap="xs" wrap="wrap">
+        <TextInput
+          leftSection={<IconSearch size={16} />}
+          placeholder={t('customers.list.searchPlaceholder')}
+          aria-label={t(`customers.list.search_${kind}`)}
+          value={qInput}
+          onChange={(e) => setQInput(e.currentTarget.value)}
+          style={compact ? { flex: '1 1 100%' } : { flex: '1 1 200px', maxWidth: 340 }}
+        />
+        <Button
+          variant={filtersOpen ? 'light' : 'default'}
+          leftSection={<IconFilter size={16} />}
+          rightSection={activeFilterCount(filter) > 0 ? <Badge size="xs" circle>{activeFilterCount(filter)}</Badge> : null}
+          onClick={() => setFiltersOpen((o) => !o)}
+          aria-expanded={filtersOpen}
+        >
+          {t('customers.filters.title')}
+        </Button>
+        <ViewsMenu kind={kind} current={view} config={viewConfig} onApply={applyView} />
+        {!compact && <ColumnChooser all={setup.columns} visible={visibleColumns} onChange={chooseColumns} />}
+        <Button variant="default" leftSection={<IconDownload size={16} />} onClick={() => void exportFiltered()} visibleFrom="sm">
+          {t('customers.list.export')}
+        </Button>
+        <Box style={{ flex: 1 }} />
         {session.can('customers.write') && (
           <Button leftSection={<IconPlus size={16} />} onClick={() => setCreating(true)}>
             {t(`customers.list.new_${kind}`)}
