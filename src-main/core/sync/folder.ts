@@ -17,18 +17,52 @@ import { join } from 'node:path';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
 import { readBatch, whenIdle } from './exchange';
-import { applyBatch, getCursor, setCursor, type SyncContext } from './merge';
-import { open, seal, type OfficeIdentity } from './identity';
+import { applyBatch, getCursor, resetCursor, setCursor, type SyncContext } from './merge';
+import { open, readMeta, seal, writeMeta, type OfficeIdentity } from './identity';
 import { DEFAULT_BATCH_SIZE } from './protocol';
 import type { CoreEvents } from '../events';
 
 const FILE_RE = /^(\d{12})-(\d{12})\.batch$/;
-const DEVICE_RE = /^[A-Za-z0-9_-]{1,64}$/;
+/** A device's folder: `<deviceId>`, or `<deviceId>~<n>` after the device was restored from an older copy. */
+const DIR_RE = /^([A-Za-z0-9_-]{1,64})(?:~(\d{1,6}))?$/;
 
 const pad = (n: number) => String(n).padStart(12, '0');
 
-function aadFor(officeId: string, deviceId: string, file: string): string {
-  return `harbor-sync-folder|${officeId}|${deviceId}|${file}`;
+function aadFor(officeId: string, dirName: string, file: string): string {
+  return `harbor-sync-folder|${officeId}|${dirName}|${file}`;
+}
+
+function listBatchFiles(dir: string): { file: string; start: number; end: number }[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .map((file) => ({ file, m: FILE_RE.exec(file) }))
+    .filter((f): f is { file: string; m: RegExpExecArray } => f.m !== null)
+    .map(({ file, m }) => ({ file, start: Number(m[1]), end: Number(m[2]) }))
+    .sort((a, b) => a.start - b.start || b.end - a.end);
+}
+
+/**
+ * This device's folder name. When the folder holds more of this device's log
+ * than the device now has (its database was restored from an older copy),
+ * the device starts a new folder (`<id>~<n>`) and writes its log again there,
+ * and reads its old folder back like anyone else's, recovering what it lost.
+ */
+function ownDir(ctx: SyncContext, identity: OfficeIdentity, folder: string): string {
+  const epoch = Number(readMeta(ctx.db, 'folder_epoch') ?? '0');
+  const name = epoch === 0 ? ctx.deviceId : `${ctx.deviceId}~${epoch}`;
+  const written = listBatchFiles(join(folder, identity.officeId, name)).reduce((m, f) => Math.max(m, f.end), 0);
+  if (written <= getCursor(ctx.db, 'folder-out')) return name;
+  const officeDir = join(folder, identity.officeId);
+  let next = epoch + 1;
+  for (const d of readdirSync(officeDir)) {
+    const m = DIR_RE.exec(d);
+    if (m && m[1] === ctx.deviceId && m[2]) next = Math.max(next, Number(m[2]) + 1);
+  }
+  ctx.db.transaction(() => {
+    writeMeta(ctx.db, 'folder_epoch', String(next));
+    resetCursor(ctx.db, 'folder-out');
+  })();
+  return `${ctx.deviceId}~${next}`;
 }
 
 export interface FolderReport {
@@ -42,7 +76,9 @@ export interface FolderReport {
 
 /** Writes this device's new change-log entries as sealed batch files. */
 export function publishToFolder(ctx: SyncContext, identity: OfficeIdentity, folder: string, batchSize = DEFAULT_BATCH_SIZE): number {
-  const dir = join(folder, identity.officeId, ctx.deviceId);
+  mkdirSync(join(folder, identity.officeId), { recursive: true });
+  const dirName = ownDir(ctx, identity, folder);
+  const dir = join(folder, identity.officeId, dirName);
   mkdirSync(dir, { recursive: true });
   let written = 0;
   for (;;) {
@@ -50,7 +86,7 @@ export function publishToFolder(ctx: SyncContext, identity: OfficeIdentity, fold
     const batch = readBatch(ctx, cursor, batchSize);
     if (batch.entries.length === 0) break;
     const name = `${pad(batch.start)}-${pad(batch.end)}.batch`;
-    const sealed = seal(identity.officeKey, deflateRawSync(Buffer.from(JSON.stringify(batch))), aadFor(identity.officeId, ctx.deviceId, name));
+    const sealed = seal(identity.officeKey, deflateRawSync(Buffer.from(JSON.stringify(batch))), aadFor(identity.officeId, dirName, name));
     const tmp = join(dir, `.${name}.${randomBytes(4).toString('hex')}.tmp`);
     const fd = openSync(tmp, 'wx', 0o600);
     try {
@@ -77,19 +113,18 @@ export async function collectFromFolder(
   const report: Omit<FolderReport, 'written'> = { applied: 0, files: 0, skipped: [], refused: [] };
   const officeDir = join(folder, identity.officeId);
   if (!existsSync(officeDir)) return report;
-  for (const device of readdirSync(officeDir)) {
-    if (device === ctx.deviceId || !DEVICE_RE.test(device)) continue;
-    const source = `folder:${device}`;
-    const files = readdirSync(join(officeDir, device))
-      .map((file) => ({ file, m: FILE_RE.exec(file) }))
-      .filter((f): f is { file: string; m: RegExpExecArray } => f.m !== null)
-      .map(({ file, m }) => ({ file, start: Number(m[1]), end: Number(m[2]) }))
-      .sort((a, b) => a.start - b.start || b.end - a.end);
-    for (const f of files) {
+  await whenIdle(ctx);
+  const mine = ownDir(ctx, identity, folder);
+  for (const dirName of readdirSync(officeDir)) {
+    const m = DIR_RE.exec(dirName);
+    if (!m || dirName === mine) continue;
+    const device = m[1]!;
+    const source = `folder:${dirName}`;
+    for (const f of listBatchFiles(join(officeDir, dirName))) {
       const cursor = getCursor(ctx.db, source);
       if (f.start < cursor) continue;
       if (f.start > cursor) break; // a file before this one is missing: wait for it
-      const plain = open(identity.officeKey, readFileSync(join(officeDir, device, f.file)), aadFor(identity.officeId, device, f.file));
+      const plain = open(identity.officeKey, readFileSync(join(officeDir, dirName, f.file)), aadFor(identity.officeId, dirName, f.file));
       let batch: unknown = null;
       try {
         batch = plain ? JSON.parse(inflateRawSync(plain).toString('utf8')) : null;

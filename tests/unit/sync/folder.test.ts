@@ -79,6 +79,34 @@ describe('shared-folder sync', () => {
     expect(canonicalDump(b)).toEqual(canonicalDump(a));
   });
 
+  it('a desktop restored from an older copy starts a new folder, and nothing written before or after is lost', async () => {
+    const { a, b, folder } = await office();
+    await round(folder, a, b);
+    await round(folder, a, b);
+    const adminId = (b.services.db.prepare("SELECT id FROM users WHERE username = 'admin'").get() as { id: string }).id;
+    b.close();
+    const copy = join(b.dir, 'copy.db');
+    copyFileSync(join(b.dir, 'harbor.db'), copy);
+    let b1 = makeTestCore({ dir: b.dir });
+    writeOn(b1, (w) => w.update(users, adminId, { language: 'en', theme: 'dark' }));
+    await round(folder, b1);
+    b1.close();
+    copyFileSync(copy, join(b.dir, 'harbor.db'));
+    b1 = makeTestCore({ dir: b.dir });
+    cores.push(b1);
+    writeOn(b1, (w) => w.update(users, adminId, { displayName: 'after the restore' }));
+    await round(folder, b1, a, b1, a);
+    expect(canonicalDump(b1)).toEqual(canonicalDump(a));
+    expect(a.services.db.prepare('SELECT display_name AS name, language, theme FROM users WHERE id = ?').get(adminId)).toEqual({
+      name: 'after the restore',
+      language: 'en',
+      theme: 'dark',
+    });
+    expect(readdirSync(join(folder, identity(a).officeId)).sort()).toEqual(
+      [a.services.deviceId, b1.services.deviceId, `${b1.services.deviceId}~1`].sort(),
+    );
+  });
+
   it('refuses files sealed with another office key or moved to another device folder', async () => {
     const { a, b, folder } = await office();
     publishToFolder(a.services, identity(a), folder);
