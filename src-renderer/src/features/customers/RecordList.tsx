@@ -174,8 +174,9 @@ export function RecordList({ kind }: { kind: RecordKind }) {
   useEffect(() => {
     setRange((current) => (current.start === startIndex && current.end === endIndex ? current : { start: startIndex, end: endIndex }));
   }, [startIndex, endIndex]);
+  // A new filter or sort starts at the top.
   useEffect(() => {
-    virtualizer.scrollToOffset(0);
+    if (scrollRef.current) scrollRef.current.scrollTop = 0;
     virtualizer.measure();
   }, [filterKey, compact, virtualizer]);
 
