@@ -220,6 +220,20 @@ describe('timeline, notes, merge, recycle bin', () => {
     expect(events[0]).toMatchObject({ text: '电话沟通' });
   });
 
+  it('shows tags added and removed', async () => {
+    const tag = await core.ok('tags.save', { name: 'VIP', color: 'red' }, admin);
+    const c = await contact({ familyName: '吴', givenName: '涛' });
+    clock += 60_000;
+    await core.ok('contacts.update', { id: c.id, tagIds: [tag.id] }, admin);
+    clock += 60_000;
+    await core.ok('contacts.update', { id: c.id, tagIds: [] }, admin);
+    const events = (await core.ok('customers.timeline', { kind: 'contact', id: c.id }, admin)).filter((e) => e.field === 'tags');
+    expect(events.map((e) => [e.from, e.to])).toEqual([
+      ['VIP', null],
+      [null, 'VIP'],
+    ]);
+  });
+
   it('merges two contacts field by field, moves tags and notes, and keeps the history of both', async () => {
     const tag = await core.ok('tags.save', { name: 'VIP', color: 'red' }, admin);
     const keep = await contact({ familyName: '刘', givenName: '洋', title: '采购', emails: [{ address: 'liu@a.cn' }] });

@@ -51,11 +51,37 @@ function recordEvents(db: SqliteDb, kind: RecordKind, id: string, users: Map<str
   return events;
 }
 
+/** Tags added and removed, from the change log of the record's tag links (shown as changes of the `tags` field). */
+function tagEvents(db: SqliteDb, id: string, users: Map<string, string>): TimelineEvent[] {
+  const events: TimelineEvent[] = [];
+  const links = db.prepare('SELECT id, tag_id FROM record_tags WHERE record_id = ?').all(id) as { id: string; tag_id: string }[];
+  for (const link of links) {
+    const tag = (db.prepare('SELECT name FROM tags WHERE id = ?').get(link.tag_id) as { name: string } | undefined)?.name ?? null;
+    const rows = db.prepare("SELECT op, data, actor_id, hlc FROM change_log WHERE tbl = 'record_tags' AND row_id = ? ORDER BY hlc").all(link.id) as LogRow[];
+    for (const row of rows) {
+      const data = JSON.parse(row.data) as Record<string, unknown>;
+      if (row.op === 'update' && !('deleted_at' in data)) continue;
+      const added = row.op !== 'purge' && (data.deleted_at ?? null) === null;
+      events.push({
+        at: typeof data.updated_at === 'number' ? data.updated_at : stampMs(row.hlc),
+        kind: 'changed',
+        actor: row.actor_id && users.has(row.actor_id) ? { id: row.actor_id, displayName: users.get(row.actor_id)! } : null,
+        field: 'tags',
+        from: added ? null : tag,
+        to: added ? tag : null,
+        text: null,
+        noteId: null,
+      });
+    }
+  }
+  return events;
+}
+
 export function timeline(db: SqliteDb, kind: RecordKind, id: string, limit: number): TimelineEvent[] {
   const users = new Map(
     (db.prepare('SELECT id, display_name FROM users').all() as { id: string; display_name: string }[]).map((u) => [u.id, u.display_name]),
   );
-  const events = recordEvents(db, kind, id, users);
+  const events = [...recordEvents(db, kind, id, users), ...tagEvents(db, id, users)];
   const merged = db.prepare(`SELECT * FROM ${TABLE[kind]} WHERE merged_into = ?`).all(id) as Record<string, unknown>[];
   for (const m of merged) {
     const name = kind === 'company' ? (m.name as string) : displayName(m.family_name as string, m.given_name as string);
