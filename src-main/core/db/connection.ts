@@ -54,5 +54,7 @@ export function openDatabase({ file, key, create = true, readonly = false }: Ope
   db.pragma('foreign_keys = ON');
   db.pragma('temp_store = MEMORY');
   db.pragma('busy_timeout = 5000');
+  // 64 MiB of decrypted pages: list and search queries over large tables stay in memory.
+  db.pragma('cache_size = -65536');
   return db;
 }
