@@ -24,6 +24,24 @@ async function openPalette(page: Page, query: string) {
   return palette;
 }
 
+/** Seeds contacts `<prefix><n>` through the API with the page's own session, the way an import would. */
+async function seedContacts(page: Page, familyName: string, prefix: string, count: number, digits: number) {
+  const seeded = await page.evaluate(
+    async ({ familyName, prefix, count, digits }) => {
+      const storage = (globalThis as unknown as { sessionStorage: { getItem(key: string): string | null } }).sessionStorage;
+      const contacts = Array.from({ length: count }, (_, i) => ({ familyName, givenName: `${prefix}${String(i).padStart(digits, '0')}` }));
+      const response = await fetch('/rpc/contacts.bulkCreate', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${storage.getItem('harbor.token')}` },
+        body: JSON.stringify({ contacts }),
+      });
+      return ((await response.json()) as { ok: boolean }).ok;
+    },
+    { familyName, prefix, count, digits },
+  );
+  expect(seeded).toBe(true);
+}
+
 test('customers: create, find, edit inline, tag, views, duplicates, merge, recycle bin, English', async ({ page, harbor, office }) => {
   test.setTimeout(120_000);
   await page.goto(harbor.url);
@@ -212,17 +230,7 @@ test('customers: a thousand contacts scroll in pages, sort by a column header, a
   await signIn(page, office.username, office.password);
   await expect(page.getByTestId('home-title')).toBeVisible();
   // Seed through the API with the page's own session.
-  const seeded = await page.evaluate(async () => {
-    const storage = (globalThis as unknown as { sessionStorage: { getItem(key: string): string | null } }).sessionStorage;
-    const contacts = Array.from({ length: 1000 }, (_, i) => ({ familyName: 'Test', givenName: `P${String(i).padStart(4, '0')}` }));
-    const response = await fetch('/rpc/contacts.bulkCreate', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${storage.getItem('harbor.token')}` },
-      body: JSON.stringify({ contacts }),
-    });
-    return ((await response.json()) as { ok: boolean }).ok;
-  });
-  expect(seeded).toBe(true);
+  await seedContacts(page, 'Test', 'P', 1000, 4);
   await page.getByRole('link', { name: '客户', exact: true }).click();
   await expect(page.getByTestId('list-count')).toHaveText('1,000 位联系人');
   const list = page.getByTestId('record-list');
@@ -264,17 +272,7 @@ test('customers: past the 10,000 count the list keeps paging; columns are kept; 
   await page.goto(harbor.url);
   await signIn(page, office.username, office.password);
   await expect(page.getByTestId('home-title')).toBeVisible();
-  const seeded = await page.evaluate(async () => {
-    const storage = (globalThis as unknown as { sessionStorage: { getItem(key: string): string | null } }).sessionStorage;
-    const contacts = Array.from({ length: 10_250 }, (_, i) => ({ familyName: 'Bulk', givenName: `N${String(i).padStart(5, '0')}` }));
-    const response = await fetch('/rpc/contacts.bulkCreate', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${storage.getItem('harbor.token')}` },
-      body: JSON.stringify({ contacts }),
-    });
-    return ((await response.json()) as { ok: boolean }).ok;
-  });
-  expect(seeded).toBe(true);
+  await seedContacts(page, 'Bulk', 'N', 10_250, 5);
   await page.getByRole('link', { name: '客户', exact: true }).click();
   await expect(page.getByTestId('list-count')).toHaveText('超过 10,000 条');
   const list = page.getByTestId('record-list');
