@@ -675,7 +675,7 @@ Exit codes:
       settingsAction: 'Open settings',
       searchTitle: 'Find anything',
       searchBody: 'Press the shortcut anywhere to jump to a screen or search.',
-      modulesNote: 'Customers, sales, service and the other modules appear in the sidebar as they are installed.',
+      modulesNote: 'Sales, service and marketing will appear in the sidebar as they are added.',
     },
     settings: {
       general: 'General',

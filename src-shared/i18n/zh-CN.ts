@@ -671,7 +671,7 @@ export const zhCN: Resources = {
       settingsAction: '打开设置',
       searchTitle: '快速查找',
       searchBody: '在任何地方按下快捷键,即可跳转页面或搜索。',
-      modulesNote: '客户、销售、服务等模块安装后会出现在侧边栏中。',
+      modulesNote: '销售、服务、营销等模块加入后会出现在侧边栏中。',
     },
     settings: {
       general: '常规',
