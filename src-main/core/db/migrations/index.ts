@@ -151,4 +151,11 @@ export const migrations: Migration[] = [
       "CREATE TABLE `sync_compacted` (\n\t`hlc` text PRIMARY KEY NOT NULL\n);"
     ],
   },
+  {
+    version: 8,
+    tag: "0007_left_the_order",
+    statements: [
+      "CREATE TABLE `sync_removed_devices` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL,\n\t`created_by` text,\n\t`updated_by` text,\n\t`deleted_at` integer,\n\t`name` text NOT NULL,\n\t`fingerprint` text NOT NULL\n);"
+    ],
+  },
 ];

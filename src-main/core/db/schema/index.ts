@@ -8,6 +8,7 @@ export * from './customers';
 
 import { settings, users } from './core';
 import { categories, companies, contacts, notes, recordTags, savedViews, tags } from './customers';
+import { syncRemovedDevices } from './sync';
 
 /** Tables of office data: written only through `Writer`, logged in `change_log`, synced between desktops. */
 export const SYNCED_TABLES = {
@@ -20,4 +21,5 @@ export const SYNCED_TABLES = {
   categories,
   notes,
   savedViews,
+  syncRemovedDevices,
 } as const;

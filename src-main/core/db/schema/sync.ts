@@ -1,9 +1,25 @@
 /**
- * Sync bookkeeping. All of these tables belong to this device and never sync
- * themselves: they describe what this device knows about its peers, what it
- * has received, and which concurrent edits lost.
+ * Sync bookkeeping. All of these tables but one belong to this device and
+ * never sync themselves: they describe what this device knows about its
+ * peers, what it has received, and which concurrent edits lost. The
+ * exception, `sync_removed_devices`, is office data: a removal made on one
+ * desktop travels to every other one like any record.
  */
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { syncedColumns } from './core';
+
+/**
+ * Devices removed from the office (synced; the row id is the device id).
+ * Every desktop that has learned of a row here refuses the device over TLS,
+ * at pairing and in the shared folder, whatever its own pairings say.
+ */
+export const syncRemovedDevices = sqliteTable('sync_removed_devices', {
+  ...syncedColumns,
+  /** The device's name when it was removed, for the people reading the list. */
+  name: text('name').notNull(),
+  /** SHA-256 of the certificate it was paired with (refused even under another device id). */
+  fingerprint: text('fingerprint').notNull(),
+});
 
 /** Device-local sync settings and identity (office key, device certificate), key/value. */
 export const syncMeta = sqliteTable('sync_meta', {
