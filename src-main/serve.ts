@@ -1,14 +1,12 @@
 /**
  * Browser mode: `npm run serve -- [--port 5174] [--host 127.0.0.1] [--data-dir DIR]`.
- * Opens the office database with a key file beside it and serves the app over HTTP.
+ * Opens the office database with a key file beside it, resumes sync, and serves the app over HTTP.
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isApiError } from '../src-shared/errors';
 import { en } from '../src-shared/i18n/en';
-import { openCore } from './core';
-import { FileKeyStore } from './core/db/keystore';
-import { startHttpServer } from './core/http/server';
+import { startBrowserMode } from './browser-mode';
 import { defaultDataDir } from './core/paths';
 import { APP_VERSION, PRODUCT_NAME } from './version';
 
@@ -28,25 +26,22 @@ async function main(): Promise<void> {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port: ${values.port}`);
   const dataDir = values['data-dir'] ?? defaultDataDir(PRODUCT_NAME);
-  const core = openCore({ dataDir, keyStore: new FileKeyStore(join(dataDir, 'harbor.key')), appVersion: APP_VERSION });
-  const http = await startHttpServer({
-    core,
-    staticDir: join(import.meta.dirname, '../renderer'),
+  const running = await startBrowserMode({
+    dataDir,
     host: values.host,
     port,
+    staticDir: join(import.meta.dirname, '../renderer'),
+    appVersion: APP_VERSION,
   });
   console.log(`Harbor ${APP_VERSION} (browser mode)`);
   console.log(`Data folder: ${dataDir}`);
-  console.log(`Open ${http.url}`);
+  console.log(`Open ${running.http.url}`);
 
   let closing = false;
   const shutdown = () => {
     if (closing) return;
     closing = true;
-    void http.close().then(() => {
-      core.close();
-      process.exit(0);
-    });
+    void running.close().then(() => process.exit(0));
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);

@@ -1,12 +1,14 @@
 /**
  * The desktop app's life: one instance per user, the key store, the core,
- * IPC, the window, and an orderly shutdown. `src-main/index.ts` only calls
+ * background sync (when this desktop belongs to an office), IPC, the window,
+ * and an orderly shutdown. `src-main/index.ts` only calls
  * `startShell` with the paths of the built app.
  */
 import { join } from 'node:path';
 import { app, dialog } from 'electron';
 import { HarborError } from '../../src-shared/errors';
 import { openCore, type Core } from '../core';
+import { startSync, syncServiceFor, type SyncService } from '../core/sync/service';
 import { languageForLocale, translate } from './i18n';
 import { bindIpc, isTrustedSender, type IpcBinding } from './ipc';
 import { chooseKeyStore, INSECURE_KEY_FLAG } from './keystore';
@@ -32,6 +34,8 @@ export interface RunningShell {
   core: Core;
   ipc: IpcBinding;
   windows: WindowRegistry;
+  /** Background sync of this core (running once the desktop belongs to an office). */
+  sync: SyncService;
 }
 
 /** Tells the user, in their OS language, why Harbor cannot start. */
@@ -83,6 +87,10 @@ export async function startShell(options: ShellOptions): Promise<RunningShell | 
     return null;
   }
 
+  // Sync resumes at launch; a desktop that creates or joins its office later starts it then.
+  // A failure here (say, no network yet) must not keep the office closed: the status page shows it.
+  const sync = await startSync(core.services).catch(() => syncServiceFor(core.services));
+
   handleAppProtocol(options.rendererDir);
   const ipc = bindIpc(core, (event) => isTrustedSender(event, (wc) => windows.owns(wc), isAppUrl));
   const state = new WindowStateStore(join(dataDir, WINDOW_STATE_FILE));
@@ -100,13 +108,13 @@ export async function startShell(options: ShellOptions): Promise<RunningShell | 
   let closed = false;
   app.on('will-quit', (event) => {
     if (closed) return;
-    // Let calls under way (logouts of closed windows) finish, then close the database.
+    // Let calls under way (logouts of closed windows) and a sync round finish, then close the database.
     event.preventDefault();
-    void ipc.dispose().finally(() => {
+    void Promise.allSettled([ipc.dispose(), sync.stop()]).finally(() => {
       closed = true;
       core.close();
       app.quit();
     });
   });
-  return { core, ipc, windows };
+  return { core, ipc, windows, sync };
 }

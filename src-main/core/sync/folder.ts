@@ -11,13 +11,29 @@
  * a file is skipped and retried on the next run; the files after it wait, so a
  * reader's cursor for each device only moves over contiguous, fully applied
  * files, each in one transaction with its cursor.
+ *
+ * Clean-up. Next to the sub-folders each device keeps one small sealed state
+ * file, `<folder>/<officeId>/<deviceId>.state`, which only it writes (temp
+ * name, rename): how far it has read every sub-folder, and below which seq
+ * it has deleted its own files (its "floor" per sub-folder). A device deletes
+ * its own files, oldest first and never its newest one, once every other
+ * device that uses the folder (has a sub-folder or a state file there, and is
+ * not removed from the office) has recorded that it read past them; or, after
+ * a grace period of 90 days, a file nobody read yet, so a desktop switched
+ * off for good does not keep the folder growing. Nobody deletes another
+ * device's files. A reader that finds files deleted before it read them (it
+ * was away longer than the grace period, or it started using the folder after
+ * they went) moves on to the writer's floor and gets what it skipped from its
+ * direct (TLS) sync, which sends whole logs; the report counts such gaps.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
 import { readBatch, whenIdle } from './exchange';
 import { applyBatch, getCursor, resetCursor, setCursor, type SyncContext } from './merge';
+import { cachedStatement } from '../db/writer';
+import { isRemovedDevice } from './peers';
 import { open, readMeta, seal, writeMeta, type OfficeIdentity } from './identity';
 import { DEFAULT_BATCH_SIZE } from './protocol';
 import type { CoreEvents } from '../events';
@@ -26,7 +42,64 @@ const FILE_RE = /^(\d{12})-(\d{12})\.batch$/;
 /** A device's folder: `<deviceId>`, or `<deviceId>~<n>` after the device was restored from an older copy. */
 const DIR_RE = /^([A-Za-z0-9_-]{1,64})(?:~(\d{1,6}))?$/;
 
+const STATE_RE = /^([A-Za-z0-9_-]{1,64})\.state$/;
+/** Files nobody has read are deleted by their writer after this long (by the file's modification time). */
+export const FOLDER_GRACE_MS = 90 * 24 * 3600 * 1000;
+
 const pad = (n: number) => String(n).padStart(12, '0');
+
+/** What one device records about its use of the folder (sealed, in `<deviceId>.state`). */
+export interface FolderState {
+  device: string;
+  at: number;
+  /** Sub-folder name -> seq up to which this device has applied its files. */
+  read: Record<string, number>;
+  /** Own sub-folder name -> seq up to which this device deleted its files. */
+  floor: Record<string, number>;
+  /** Other devices' sub-folders whose cleaned-up files this device never read: their writer sends its log again. */
+  gaps?: string[];
+}
+
+function stateAad(officeId: string, device: string): string {
+  return `harbor-sync-folder-state|${officeId}|${device}`;
+}
+
+/** A device's state file, or null when it has none or it cannot be opened (another key, half-written). */
+export function readFolderState(identity: OfficeIdentity, folder: string, device: string): FolderState | null {
+  const file = join(folder, identity.officeId, `${device}.state`);
+  if (!existsSync(file)) return null;
+  const plain = open(identity.officeKey, readFileSync(file), stateAad(identity.officeId, device));
+  if (!plain) return null;
+  try {
+    const state = JSON.parse(plain.toString('utf8')) as FolderState;
+    return state.device === device && typeof state.read === 'object' && typeof state.floor === 'object' ? state : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Writes a file that appears whole or not at all: temp name, fsync, rename. */
+function writeWhole(dir: string, name: string, bytes: Buffer): void {
+  const tmp = join(dir, `.${name}.${randomBytes(4).toString('hex')}.tmp`);
+  const fd = openSync(tmp, 'wx', 0o600);
+  try {
+    writeSync(fd, bytes);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, join(dir, name));
+}
+
+function writeFolderState(identity: OfficeIdentity, folder: string, state: FolderState): void {
+  const sealed = seal(identity.officeKey, Buffer.from(JSON.stringify(state)), stateAad(identity.officeId, state.device));
+  writeWhole(join(folder, identity.officeId), `${state.device}.state`, sealed);
+}
+
+function readCursors(ctx: SyncContext): Record<string, number> {
+  const rows = cachedStatement(ctx.db, "SELECT source, cursor FROM sync_cursors WHERE source LIKE 'folder:%' ORDER BY source").all() as { source: string; cursor: number }[];
+  return Object.fromEntries(rows.map((r) => [r.source.slice('folder:'.length), r.cursor]));
+}
 
 function aadFor(officeId: string, dirName: string, file: string): string {
   return `harbor-sync-folder|${officeId}|${dirName}|${file}`;
@@ -50,9 +123,13 @@ function listBatchFiles(dir: string): { file: string; start: number; end: number
 function ownDir(ctx: SyncContext, identity: OfficeIdentity, folder: string): string {
   const epoch = Number(readMeta(ctx.db, 'folder_epoch') ?? '0');
   const name = epoch === 0 ? ctx.deviceId : `${ctx.deviceId}~${epoch}`;
-  const written = listBatchFiles(join(folder, identity.officeId, name)).reduce((m, f) => Math.max(m, f.end), 0);
-  if (written <= getCursor(ctx.db, 'folder-out')) return name;
   const officeDir = join(folder, identity.officeId);
+  const floor = readFolderState(identity, folder, ctx.deviceId)?.floor[name] ?? 0;
+  const written = listBatchFiles(join(officeDir, name)).reduce((m, f) => Math.max(m, f.end), floor);
+  const restored = written > getCursor(ctx.db, 'folder-out');
+  // Another device missed files of this folder that were cleaned up: the whole log goes out again.
+  const resend = !restored && floor > 0 && othersUsingFolder(ctx, identity, folder).some(([, s]) => s?.gaps?.includes(name));
+  if (!restored && !resend) return name;
   let next = epoch + 1;
   for (const d of readdirSync(officeDir)) {
     const m = DIR_RE.exec(d);
@@ -61,8 +138,22 @@ function ownDir(ctx: SyncContext, identity: OfficeIdentity, folder: string): str
   ctx.db.transaction(() => {
     writeMeta(ctx.db, 'folder_epoch', String(next));
     resetCursor(ctx.db, 'folder-out');
+    // Resent: this device holds all of the old folder already and does not read it back.
+    if (resend) setCursor(ctx.db, `folder:${name}`, written, ctx.now());
   })();
   return `${ctx.deviceId}~${next}`;
+}
+
+/** Every other device that uses the folder (a sub-folder or a state file there) and is not removed, with its state. */
+function othersUsingFolder(ctx: SyncContext, identity: OfficeIdentity, folder: string): [string, FolderState | null][] {
+  const officeDir = join(folder, identity.officeId);
+  const others = new Map<string, FolderState | null>();
+  for (const entry of existsSync(officeDir) ? readdirSync(officeDir) : []) {
+    const device = DIR_RE.exec(entry)?.[1] ?? STATE_RE.exec(entry)?.[1];
+    if (!device || device === ctx.deviceId || others.has(device) || isRemovedDevice(ctx.db, { deviceId: device })) continue;
+    others.set(device, readFolderState(identity, folder, device));
+  }
+  return [...others];
 }
 
 export interface FolderReport {
@@ -71,6 +162,10 @@ export interface FolderReport {
   files: number;
   /** Files that could not be opened (half-written or tampered); retried next time. */
   skipped: { device: string; file: string }[];
+  /** Sub-folders whose writer had deleted files this device had not read (see the clean-up note above). */
+  gaps: { device: string; dir: string; from: number; to: number }[];
+  /** Own files deleted by the clean-up of this round. */
+  deleted: number;
   refused: { device: string; file: string; messageKey: string }[];
 }
 
@@ -86,16 +181,7 @@ export function publishToFolder(ctx: SyncContext, identity: OfficeIdentity, fold
     const batch = readBatch(ctx, cursor, batchSize);
     if (batch.entries.length === 0) break;
     const name = `${pad(batch.start)}-${pad(batch.end)}.batch`;
-    const sealed = seal(identity.officeKey, deflateRawSync(Buffer.from(JSON.stringify(batch))), aadFor(identity.officeId, dirName, name));
-    const tmp = join(dir, `.${name}.${randomBytes(4).toString('hex')}.tmp`);
-    const fd = openSync(tmp, 'wx', 0o600);
-    try {
-      writeSync(fd, sealed);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, join(dir, name));
+    writeWhole(dir, name, seal(identity.officeKey, deflateRawSync(Buffer.from(JSON.stringify(batch))), aadFor(identity.officeId, dirName, name)));
     setCursor(ctx.db, 'folder-out', batch.end, ctx.now());
     written += batch.entries.length;
     if (!batch.more) break;
@@ -109,8 +195,8 @@ export async function collectFromFolder(
   identity: OfficeIdentity,
   folder: string,
   events?: CoreEvents,
-): Promise<Omit<FolderReport, 'written'>> {
-  const report: Omit<FolderReport, 'written'> = { applied: 0, files: 0, skipped: [], refused: [] };
+): Promise<Omit<FolderReport, 'written' | 'deleted'>> {
+  const report: Omit<FolderReport, 'written' | 'deleted'> = { applied: 0, files: 0, skipped: [], refused: [], gaps: [] };
   const officeDir = join(folder, identity.officeId);
   if (!existsSync(officeDir)) return report;
   await whenIdle(ctx);
@@ -119,12 +205,27 @@ export async function collectFromFolder(
     const m = DIR_RE.exec(dirName);
     if (!m || dirName === mine) continue;
     const device = m[1]!;
+    // The office removed this device: its files are refused (quietly: nothing for this desktop's user to fix).
+    if (device !== ctx.deviceId && isRemovedDevice(ctx.db, { deviceId: device })) continue;
     const source = `folder:${dirName}`;
+    const floor = readFolderState(identity, folder, device)?.floor[dirName] ?? 0;
+    const before = getCursor(ctx.db, source);
+    if (before < floor) {
+      await whenIdle(ctx);
+      setCursor(ctx.db, source, floor, ctx.now());
+      report.gaps.push({ device, dir: dirName, from: before, to: floor });
+    }
     for (const f of listBatchFiles(join(officeDir, dirName))) {
       const cursor = getCursor(ctx.db, source);
       if (f.start < cursor) continue;
       if (f.start > cursor) break; // a file before this one is missing: wait for it
-      const plain = open(identity.officeKey, readFileSync(join(officeDir, dirName, f.file)), aadFor(identity.officeId, dirName, f.file));
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(join(officeDir, dirName, f.file));
+      } catch {
+        break; // cleaned up by its writer meanwhile: its floor tells next time
+      }
+      const plain = open(identity.officeKey, bytes, aadFor(identity.officeId, dirName, f.file));
       let batch: unknown = null;
       try {
         batch = plain ? JSON.parse(inflateRawSync(plain).toString('utf8')) : null;
@@ -151,10 +252,72 @@ export async function collectFromFolder(
   return report;
 }
 
-/** One round: collect what others wrote, then publish what this device has (including what it just relayed). */
-export async function syncWithFolder(ctx: SyncContext, identity: OfficeIdentity, folder: string, events?: CoreEvents): Promise<FolderReport> {
+/**
+ * Deletes this device's own files that every other device using the folder
+ * has read (or that are older than `graceMs`), oldest first, keeping the
+ * newest file of each sub-folder; then records this device's state file.
+ * Returns how many files went.
+ */
+export function cleanFolder(
+  ctx: SyncContext,
+  identity: OfficeIdentity,
+  folder: string,
+  options: { graceMs?: number; gaps?: string[] } = {},
+): number {
+  const officeDir = join(folder, identity.officeId);
+  if (!existsSync(officeDir)) return 0;
+  const graceMs = options.graceMs ?? FOLDER_GRACE_MS;
+  const now = ctx.now();
+  const previous = readFolderState(identity, folder, ctx.deviceId);
+  const floor: Record<string, number> = { ...(previous?.floor ?? {}) };
+  const read = readCursors(ctx);
+  const entries = readdirSync(officeDir);
+  const mineDirs = entries.filter((e) => DIR_RE.exec(e)?.[1] === ctx.deviceId);
+  // Everyone else who uses the folder, with what they recorded (null: nothing readable yet).
+  const others = othersUsingFolder(ctx, identity, folder).map(([, state]) => state);
+  // A gap stays asked for until its writer has moved on to a newer folder.
+  const newest = (dir: string) => {
+    const [device, epoch = '0'] = dir.split('~');
+    return !entries.some((e) => {
+      const m = DIR_RE.exec(e);
+      return m !== null && m[1] === device && Number(m[2] ?? '0') > Number(epoch);
+    });
+  };
+  const gaps = [...new Set([...(previous?.gaps ?? []), ...(options.gaps ?? [])])].filter(newest);
+  const current = mineDirs.length > 0 ? ownDir(ctx, identity, folder) : null;
+  let deleted = 0;
+  for (const dirName of mineDirs) {
+    const dir = join(officeDir, dirName);
+    const files = listBatchFiles(dir);
+    // An old folder of this device (before a restore) is read back by this device too.
+    const selfRead = dirName === current ? Number.MAX_SAFE_INTEGER : (read[dirName] ?? 0);
+    for (const f of files.slice(0, -1)) {
+      const readByAll = selfRead >= f.end && others.every((s) => (s?.read[dirName] ?? 0) >= f.end);
+      const expired = !readByAll && now - statSync(join(dir, f.file)).mtimeMs >= graceMs;
+      if (!readByAll && !expired) break;
+      unlinkSync(join(dir, f.file));
+      floor[dirName] = Math.max(floor[dirName] ?? 0, f.end);
+      deleted++;
+    }
+  }
+  const state: FolderState = { device: ctx.deviceId, at: now, read, floor, gaps };
+  const same = previous && JSON.stringify({ ...previous, at: now, gaps: previous.gaps ?? [] }) === JSON.stringify(state);
+  if (!same) writeFolderState(identity, folder, state);
+  return deleted;
+}
+
+/** One round: collect what others wrote, publish what this device has (including what it just relayed), clean up. */
+export async function syncWithFolder(
+  ctx: SyncContext,
+  identity: OfficeIdentity,
+  folder: string,
+  events?: CoreEvents,
+  options: { graceMs?: number } = {},
+): Promise<FolderReport> {
   const collected = await collectFromFolder(ctx, identity, folder, events);
   await whenIdle(ctx);
   const written = publishToFolder(ctx, identity, folder);
-  return { ...collected, written };
+  await whenIdle(ctx);
+  const deleted = cleanFolder(ctx, identity, folder, { ...options, gaps: collected.gaps.map((g) => g.dir) });
+  return { ...collected, written, deleted };
 }

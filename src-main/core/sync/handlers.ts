@@ -3,6 +3,7 @@ import { roleHas, type Permission } from '../../../src-shared/permissions';
 import type { CallContext, HandlerGroup } from '../rpc/context';
 import { isSetUp } from '../system/settings';
 import { cachedStatement } from '../db/writer';
+import { syncRemovedDevices } from '../db/schema';
 import { getConflict, listConflicts, resolveConflict, restoreConflict, tablePermissions } from './conflicts';
 import { readMeta, writeMeta } from './identity';
 import { getPeer, listPeers, notePeerContact, removePeer } from './peers';
@@ -80,7 +81,12 @@ export const syncHandlers: HandlerGroup<
   },
 
   'sync.unpair'({ deviceId }, ctx) {
-    if (!removePeer(ctx.db, deviceId, ctx.services.now())) throw new HarborError('NOT_FOUND');
+    const peer = getPeer(ctx.db, deviceId);
+    if (!peer || !removePeer(ctx.db, deviceId, ctx.services.now())) throw new HarborError('NOT_FOUND');
+    // Office-wide: the removal travels to every desktop with the office data, and each one refuses the device.
+    const listed = ctx.write.get(syncRemovedDevices, deviceId);
+    if (!listed) ctx.write.insertRaw(syncRemovedDevices, { id: deviceId, name: peer.name, fingerprint: peer.fingerprint });
+    else if (listed.deletedAt !== null) ctx.write.restore(syncRemovedDevices, deviceId);
     ctx.audit.target = `device:${deviceId}`;
     return { ok: true as const };
   },

@@ -1,4 +1,10 @@
-/** Paired devices (device-local): who may sync with this desktop, pinned by certificate fingerprint. */
+/**
+ * Paired devices (device-local): who may sync with this desktop, pinned by
+ * certificate fingerprint. Removals are office-wide: a device listed in the
+ * synced `sync_removed_devices` table (by id, or by the certificate it was
+ * paired with) counts as removed here too, whatever this desktop's own pairing
+ * says, as soon as the list has arrived.
+ */
 import type { SqliteDb } from '../db/connection';
 import { cachedStatement } from '../db/writer';
 
@@ -18,8 +24,12 @@ export interface PeerRow {
 const COLUMNS = `device_id AS deviceId, name, fingerprint, cert_pem AS certPem, address, added_at AS addedAt,
   removed_at AS removedAt, last_contact_at AS lastContactAt, last_error AS lastError, schema_version AS schemaVersion`;
 
+/** Not removed on this desktop nor anywhere in the office (as far as this desktop has heard). */
+const ACTIVE = `removed_at IS NULL AND NOT EXISTS (SELECT 1 FROM sync_removed_devices r
+  WHERE r.deleted_at IS NULL AND (r.id = sync_peers.device_id OR r.fingerprint = sync_peers.fingerprint))`;
+
 export function listPeers(db: SqliteDb, includeRemoved = false): PeerRow[] {
-  return cachedStatement(db, `SELECT ${COLUMNS} FROM sync_peers ${includeRemoved ? '' : 'WHERE removed_at IS NULL'} ORDER BY added_at`).all() as PeerRow[];
+  return cachedStatement(db, `SELECT ${COLUMNS} FROM sync_peers ${includeRemoved ? '' : `WHERE ${ACTIVE}`} ORDER BY added_at`).all() as PeerRow[];
 }
 
 export function getPeer(db: SqliteDb, deviceId: string): PeerRow | null {
@@ -29,10 +39,30 @@ export function getPeer(db: SqliteDb, deviceId: string): PeerRow | null {
 /** The active (not removed) peer holding this certificate, if any. */
 export function activePeerByFingerprint(db: SqliteDb, fingerprint: string): PeerRow | null {
   return (
-    (cachedStatement(db, `SELECT ${COLUMNS} FROM sync_peers WHERE fingerprint = ? AND removed_at IS NULL`).get(fingerprint) as
+    (cachedStatement(db, `SELECT ${COLUMNS} FROM sync_peers WHERE fingerprint = ? AND ${ACTIVE}`).get(fingerprint) as
       | PeerRow
       | undefined) ?? null
   );
+}
+
+/** Whether the office removed this device (by id) or the certificate it was paired with (by fingerprint). */
+export function isRemovedDevice(db: SqliteDb, device: { deviceId?: string | null; fingerprint?: string | null }): boolean {
+  return Boolean(
+    cachedStatement(db, 'SELECT 1 FROM sync_removed_devices WHERE deleted_at IS NULL AND (id = ? OR fingerprint = ?) LIMIT 1').get(
+      device.deviceId ?? null,
+      device.fingerprint ?? null,
+    ),
+  );
+}
+
+/** A paired device whose certificate (or device id) the office removed: told so rather than "not paired". */
+export function removedPeerByFingerprint(db: SqliteDb, fingerprint: string): boolean {
+  if (isRemovedDevice(db, { fingerprint })) return true;
+  const rows = cachedStatement(db, 'SELECT device_id AS deviceId, removed_at AS removedAt FROM sync_peers WHERE fingerprint = ?').all(fingerprint) as {
+    deviceId: string;
+    removedAt: number | null;
+  }[];
+  return rows.some((r) => r.removedAt !== null || isRemovedDevice(db, { deviceId: r.deviceId }));
 }
 
 /** Adds or re-pairs a device (a new pairing replaces its pinned certificate and clears a removal). */

@@ -16,7 +16,7 @@ import { getCursor } from './merge';
 import { compactLog } from './compact';
 import { syncWithFolder } from './folder';
 import { createOffice, officeIdentity, readMeta, writeMeta } from './identity';
-import { listPeers, notePeerContact, type PeerRow } from './peers';
+import { isRemovedDevice, listPeers, notePeerContact, type PeerRow } from './peers';
 import { joinOffice, SyncServer, syncWithPeer } from './tls';
 import { whenIdle } from './exchange';
 import type { PairingWindow } from './pairing';
@@ -86,6 +86,19 @@ export class SyncService {
     return officeIdentity(this.db, this.services.deviceId) !== null;
   }
 
+  /**
+   * The office removed this desktop: a peer said so, or the removal arrived
+   * with the office data. It then stops trying (no rounds, no folder).
+   */
+  get removed(): boolean {
+    return readMeta(this.db, 'removed_at') !== null || isRemovedDevice(this.db, { deviceId: this.services.deviceId });
+  }
+
+  /** Whether DNS-SD announcements and browsing run (off with HARBOR_SYNC_DISCOVERY=off or the device setting). */
+  get discovering(): boolean {
+    return this.bonjour !== null;
+  }
+
   deviceName(): string {
     return readMeta(this.db, 'device_name') ?? hostname();
   }
@@ -121,7 +134,8 @@ export class SyncService {
       await fallback.start();
     }
     this.state = 'idle';
-    if ((readMeta(this.db, 'discovery') ?? process.env.HARBOR_SYNC_DISCOVERY) !== 'off') this.startDiscovery();
+    // Either switch turns multicast off: CI and offices whose network forbids it set the variable.
+    if (process.env.HARBOR_SYNC_DISCOVERY !== 'off' && readMeta(this.db, 'discovery') !== 'off') this.startDiscovery();
     this.timer = setInterval(() => this.requestSync(0), this.options.intervalMs ?? 30_000);
     this.timer.unref();
     this.unsubscribe = this.services.events.on('data.changed', () => this.requestSync());
@@ -206,7 +220,7 @@ export class SyncService {
 
   /** Schedules a round (after `delayMs`, default a short debounce); never waits for it. */
   requestSync(delayMs = this.options.debounceMs ?? 1500): void {
-    if (this.stopped || !this.enabled) return;
+    if (this.stopped || !this.enabled || this.removed) return;
     if (this.debounce) clearTimeout(this.debounce);
     this.debounce = setTimeout(() => {
       this.debounce = null;
@@ -234,6 +248,11 @@ export class SyncService {
   private async doRound(): Promise<void> {
     const identity = officeIdentity(this.db, this.services.deviceId);
     if (!identity) return;
+    if (this.removed) {
+      this.lastError = { messageKey: 'sync.errors.device_removed' };
+      this.state = 'error';
+      return;
+    }
     this.state = 'syncing';
     let reached = 0;
     let tried = 0;
@@ -250,7 +269,18 @@ export class SyncService {
         const p = problemOf(error);
         if (p.messageKey !== 'sync.errors.unreachable') problem = p;
         await this.note(peer, { error: p.messageKey });
+        if (p.messageKey === 'sync.errors.device_removed') {
+          // Told by a paired desktop (its certificate checked): remember it and stop trying anyone.
+          await whenIdle(this.services);
+          writeMeta(this.db, 'removed_at', String(this.services.now()));
+          break;
+        }
       }
+    }
+    if (this.removed) {
+      this.lastError = { messageKey: 'sync.errors.device_removed' };
+      this.state = 'error';
+      return;
     }
     const folder = readMeta(this.db, 'folder');
     if (folder) {
@@ -287,14 +317,15 @@ export class SyncService {
   }
 }
 
-const registry = new WeakMap<SqliteDb, SyncService>();
+// Keyed by the services object, which a restore keeps (it only swaps the connection inside).
+const registry = new WeakMap<Services, SyncService>();
 
-/** The sync service of a running core (one per database connection). */
+/** The sync service of a running core (one per core). */
 export function syncServiceFor(services: Services): SyncService {
-  let service = registry.get(services.db);
+  let service = registry.get(services);
   if (!service) {
     service = new SyncService(services);
-    registry.set(services.db, service);
+    registry.set(services, service);
   }
   return service;
 }
@@ -303,5 +334,7 @@ export function syncServiceFor(services: Services): SyncService {
 export async function startSync(services: Services): Promise<SyncService> {
   const service = syncServiceFor(services);
   await service.start();
+  // Catch up with what the office did while this desktop was closed.
+  service.requestSync(0);
   return service;
 }

@@ -5,6 +5,9 @@
  * active (paired, not removed) device; the client checks the server's
  * fingerprint against the pin of the device it meant to reach. The one
  * exception is a pairing attempt (see pairing.ts), allowed while a code is open.
+ * A device the office removed (the synced `sync_removed_devices` list, by
+ * device id or certificate) is refused on every message, pairing included,
+ * and told why, so it stops trying; this desktop does not call it either.
  *
  * A sync round, client side: hello (schema check), pull the server's new
  * entries in batches (the client's cursor), then push the client's new entries
@@ -21,7 +24,7 @@ import { localHello, logHead, pullFrom, readBatch, whenIdle, type PeerHello, typ
 import { adoptOffice, deviceCertificate, officeIdentity, open, seal, type OfficeIdentity } from './identity';
 import { applyBatch, getCursor, peerNewerError, resetCursor, setCursor, type SyncContext } from './merge';
 import { newPairingWindow, pairingKey, proof, proofMatches, subKey, type PairingWindow } from './pairing';
-import { activePeerByFingerprint, addPeer, notePeerContact, type PeerRow } from './peers';
+import { activePeerByFingerprint, addPeer, isRemovedDevice, notePeerContact, removedPeerByFingerprint, type PeerRow } from './peers';
 import { batchSchema, DEFAULT_BATCH_SIZE, PROTOCOL_VERSION, type Batch } from './protocol';
 import { FramedSocket, type Message } from './wire';
 
@@ -116,6 +119,11 @@ export class SyncServer {
     for (;;) {
       const msg = await framed.next(120_000);
       if (msg.t === 'bye') {
+        framed.close();
+        return;
+      }
+      if (removedPeerByFingerprint(ctx.db, fingerprint)) {
+        framed.send({ t: 'error', messageKey: 'sync.errors.device_removed' });
         framed.close();
         return;
       }
@@ -215,6 +223,8 @@ export class SyncServer {
     if (!proofMatches(key, msg.proof, 'join', nonce, deviceId, identity.fingerprint, joinerFp)) {
       throw new HarborError('CONFLICT', 'sync.errors.pairing_code_wrong');
     }
+    // A removed device does not come back with a new code under its old id.
+    if (isRemovedDevice(ctx.db, { deviceId, fingerprint: joinerFp })) throw new HarborError('CONFLICT', 'sync.errors.device_removed');
     const cert = socket.getPeerX509Certificate()!;
     await whenIdle(ctx);
     addPeer(ctx.db, { deviceId, name: name || deviceId, fingerprint: joinerFp, certPem: cert.toString(), address: null }, ctx.now());
@@ -300,6 +310,7 @@ export async function joinOffice(ctx: SyncContext, target: { host: string; port:
     if (!officeKey || officeKey.length !== 32) throw new HarborError('CONFLICT', 'sync.errors.pairing_code_wrong');
     const existing = officeIdentity(ctx.db, ctx.deviceId);
     if (existing && existing.officeId !== officeId) throw new HarborError('CONFLICT', 'sync.errors.other_office');
+    if (isRemovedDevice(ctx.db, { deviceId: hostId, fingerprint: conn.serverFingerprint })) throw new HarborError('CONFLICT', 'sync.errors.peer_removed');
     const name = String(answer.name ?? hostId).slice(0, 100);
     ctx.db.transaction(() => {
       adoptOffice(ctx.db, officeId, officeKey);
@@ -323,6 +334,7 @@ export async function syncWithPeer(
   target: { host: string; port: number },
   options: { batchSize?: number; events?: CoreEvents; onBatch?: SessionOptions['onBatch'] } = {},
 ): Promise<PeerSyncResult> {
+  if (isRemovedDevice(ctx.db, peer)) throw new HarborError('CONFLICT', 'sync.errors.peer_removed');
   const conn = await connectTls(ctx, target.host, target.port);
   try {
     if (conn.serverFingerprint !== peer.fingerprint) throw new HarborError('CONFLICT', 'sync.errors.peer_identity');

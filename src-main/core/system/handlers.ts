@@ -8,6 +8,18 @@ import { verifyAuditChain } from '../auth/audit';
 import type { HandlerGroup } from '../rpc/context';
 import { loadSampleData } from '../sample';
 import { isSetUp, readSettings, writeSettings } from './settings';
+import type { SqliteDb } from '../db/connection';
+import { readMeta } from '../sync/identity';
+
+/**
+ * A desktop holds one office. It is set up already, or it joined an office
+ * whose data (accounts included) is still arriving: a second office here
+ * would be merged into the joined one on the next sync.
+ */
+function refuseSecondOffice(db: SqliteDb): void {
+  if (isSetUp(db)) throw new HarborError('ALREADY_SET_UP');
+  if (readMeta(db, 'office_id') !== null) throw new HarborError('ALREADY_SET_UP', 'sync.errors.setup_joined');
+}
 
 export const systemHandlers: HandlerGroup<
   'system.status' | 'system.setup' | 'settings.get' | 'settings.update' | 'sample.load' | 'audit.list' | 'audit.verify'
@@ -28,10 +40,10 @@ export const systemHandlers: HandlerGroup<
   },
 
   async 'system.setup'(input, ctx) {
-    if (isSetUp(ctx.db)) throw new HarborError('ALREADY_SET_UP');
+    refuseSecondOffice(ctx.db);
     const passwordHash = await hashPassword(input.admin.password);
-    // The check again after the await: two first-run windows must not both succeed.
-    if (isSetUp(ctx.db)) throw new HarborError('ALREADY_SET_UP');
+    // The check again after the await: two first-run windows (or a join meanwhile) must not both succeed.
+    refuseSecondOffice(ctx.db);
     writeSettings(ctx.write, {
       officeName: input.officeName,
       currency: input.currency,

@@ -40,8 +40,11 @@ describe('shared-folder sync', () => {
     expect(a.services.db.prepare('SELECT display_name AS n, theme FROM users WHERE id = ?').get(adminId)).toEqual({ n: 'from B', theme: 'dark' });
     // Each device wrote only its own sub-folder; nothing readable in the files.
     const officeDir = join(folder, identity(a).officeId);
-    expect(readdirSync(officeDir).sort()).toEqual([a, b, c].map((x) => x.services.deviceId).sort());
-    for (const dev of readdirSync(officeDir)) {
+    const ids = [a, b, c].map((x) => x.services.deviceId).sort();
+    // Beside each device's sub-folder, its sealed state file (what it has read; see the clean-up tests).
+    expect(readdirSync(officeDir).sort()).toEqual([...ids, ...ids.map((id) => `${id}.state`)].sort());
+    for (const id of ids) expect(readFileSync(join(officeDir, `${id}.state`)).includes(Buffer.from('read'))).toBe(false);
+    for (const dev of ids) {
       for (const f of readdirSync(join(officeDir, dev))) {
         expect(f).toMatch(/^\d{12}-\d{12}\.batch$/);
         const bytes = readFileSync(join(officeDir, dev, f));
@@ -102,7 +105,7 @@ describe('shared-folder sync', () => {
       language: 'en',
       theme: 'dark',
     });
-    expect(readdirSync(join(folder, identity(a).officeId)).sort()).toEqual(
+    expect(readdirSync(join(folder, identity(a).officeId)).filter((f) => !f.endsWith('.state')).sort()).toEqual(
       [a.services.deviceId, b1.services.deviceId, `${b1.services.deviceId}~1`].sort(),
     );
   });

@@ -59,12 +59,12 @@ describe('sync methods through the dispatcher', () => {
     await b.ok('settings.update', { officeName: '海港贸易(新)' }, onB.token);
     syncServiceFor(b.services).requestSync(0);
     await until(() => (a.services.db.prepare("SELECT value FROM settings WHERE id = 'officeName'").get() as { value: string }).value.includes('新'), 'change on A');
-    // Removing B: its next round is refused.
+    // Removing B: its next round is refused, and B is told it was removed from the office.
     await a.ok('sync.unpair', { deviceId: b.services.deviceId }, admin);
     // The first await may join a round that started before the removal; the second is a round after it.
     await syncServiceFor(b.services).runRound();
     await syncServiceFor(b.services).runRound();
-    expect(syncServiceFor(b.services).lastError).toEqual({ messageKey: 'sync.errors.not_paired' });
+    expect(syncServiceFor(b.services).lastError).toEqual({ messageKey: 'sync.errors.device_removed' });
     await until(() => syncServiceFor(b.services).state === 'error', 'error state');
   });
 

@@ -124,7 +124,7 @@ describe('pairing and TLS sync on loopback', () => {
     expect(getPeer(a.services.db, b.services.deviceId)).toBeNull();
   });
 
-  it('refuses an unpaired device and a removed one', async () => {
+  it('refuses an unpaired device, and tells a removed one so', async () => {
     const { a, b, port } = await pairedPair();
     const stranger = core();
     const peerA = getPeer(b.services.db, a.services.deviceId)!;
@@ -132,7 +132,7 @@ describe('pairing and TLS sync on loopback', () => {
     await syncWithPeer(b.services, peerA, { host: HOST, port });
     removePeer(a.services.db, b.services.deviceId, Date.now());
     const before = canonicalDump(a);
-    await expect(syncWithPeer(b.services, peerA, { host: HOST, port })).rejects.toMatchObject({ messageKey: 'sync.errors.not_paired' });
+    await expect(syncWithPeer(b.services, peerA, { host: HOST, port })).rejects.toMatchObject({ messageKey: 'sync.errors.device_removed' });
     expect(canonicalDump(a)).toEqual(before);
     expect(canonicalDump(stranger).users).toEqual([]);
   });
