@@ -1,0 +1,209 @@
+import { createServer, type Server } from 'node:net';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { users } from '../../../src-main/core/db/schema';
+import { collectFromFolder, publishToFolder } from '../../../src-main/core/sync/folder';
+import { officeIdentity, readMeta, writeMeta } from '../../../src-main/core/sync/identity';
+import { getPeer, isRemovedDevice, listPeers, notePeerContact } from '../../../src-main/core/sync/peers';
+import { syncServiceFor } from '../../../src-main/core/sync/service';
+import { connectTls, joinOffice, SyncServer, syncWithPeer } from '../../../src-main/core/sync/tls';
+import { ADMIN, makeTestCore, setUpOffice, snapshot, tempDir, type TestCore } from '../../helpers/core';
+import { canonicalDump, writeOn } from './helpers';
+
+const HOST = '127.0.0.1';
+const cores: TestCore[] = [];
+const servers: SyncServer[] = [];
+const plain: Server[] = [];
+afterEach(async () => {
+  while (servers.length) await servers.pop()!.stop();
+  while (plain.length) {
+    const s = plain.pop()!;
+    await new Promise((resolve) => s.close(resolve));
+  }
+  while (cores.length) {
+    const c = cores.pop()!;
+    await syncServiceFor(c.services).stop();
+    c.dispose();
+  }
+});
+
+function core(): TestCore {
+  const c = makeTestCore();
+  cores.push(c);
+  return c;
+}
+
+async function serve(c: TestCore, name: string): Promise<{ server: SyncServer; port: number }> {
+  const server = new SyncServer({ ctx: c.services, host: HOST, port: 0, deviceName: () => name });
+  servers.push(server);
+  return { server, port: await server.start() };
+}
+
+const TABLES = ['users', 'settings', 'change_log', 'sync_removed_devices', 'sync_peers', 'sync_cursors'];
+
+/**
+ * A, B and C of one office on loopback: B joined A, C joined A, then B also
+ * paired with C. Everyone has everything.
+ */
+async function office() {
+  const a = core();
+  const b = core();
+  const c = core();
+  const admin = await setUpOffice(a);
+  // A's background service listens on loopback only, on any free port, and never announces itself.
+  writeMeta(a.services.db, 'listen_host', HOST);
+  writeMeta(a.services.db, 'port', '0');
+  writeMeta(a.services.db, 'discovery', 'off');
+  const { port: portA } = await a.ok('sync.pair.start', { deviceName: 'A' }, admin);
+  // The service's server on A (started by pair.start) answers B and C.
+  await joinOffice(b.services, { host: HOST, port: portA, code: (await a.ok('sync.pair.start', {}, admin)).code, deviceName: 'B' });
+  await joinOffice(c.services, { host: HOST, port: portA, code: (await a.ok('sync.pair.start', {}, admin)).code, deviceName: 'C' });
+  const { server: serverC, port: portC } = await serve(c, 'C');
+  await joinOffice(b.services, { host: HOST, port: portC, code: serverC.openPairing().code, deviceName: 'B' });
+  const { server: serverB, port: portB } = await serve(b, 'B');
+  const ports = new Map([
+    [a.services.deviceId, portA],
+    [b.services.deviceId, portB],
+    [c.services.deviceId, portC],
+  ]);
+  const sync = (from: TestCore, to: TestCore) =>
+    syncWithPeer(from.services, getPeer(from.services.db, to.services.deviceId)!, { host: HOST, port: ports.get(to.services.deviceId)! });
+  await sync(b, a);
+  await sync(c, a);
+  await sync(b, c);
+  expect(canonicalDump(b)).toEqual(canonicalDump(a));
+  expect(canonicalDump(c)).toEqual(canonicalDump(a));
+  return { a, b, c, admin, sync, serverB, ports };
+}
+
+describe('removing a device from the office', () => {
+  it('A removes C; B refuses C once it learned it from A; C is told and keeps nothing from the others', async () => {
+    const { a, b, c, admin, sync } = await office();
+    const adminId = (a.services.db.prepare("SELECT id FROM users WHERE username = 'admin'").get() as { id: string }).id;
+
+    await a.ok('sync.unpair', { deviceId: c.services.deviceId }, admin);
+    expect(isRemovedDevice(a.services.db, { deviceId: c.services.deviceId })).toBe(true);
+    await expect(sync(c, a)).rejects.toMatchObject({ messageKey: 'sync.errors.device_removed' });
+
+    // B has not heard of it yet: C still syncs with B (trust follows what each desktop has learned).
+    writeOn(c, (w) => w.update(users, adminId, { theme: 'dark' }));
+    await sync(c, b);
+    expect(b.services.db.prepare('SELECT theme FROM users WHERE id = ?').get(adminId)).toEqual({ theme: 'dark' });
+
+    // A's removal travels to B with the office data, like any record.
+    await sync(b, a);
+    expect(isRemovedDevice(b.services.db, { deviceId: c.services.deviceId })).toBe(true);
+    expect(listPeers(b.services.db).map((p) => p.deviceId)).toEqual([a.services.deviceId]);
+
+    writeOn(c, (w) => w.update(users, adminId, { displayName: 'written on C after its removal' }));
+    const onB = snapshot(b, TABLES);
+    await expect(sync(c, b)).rejects.toMatchObject({ messageKey: 'sync.errors.device_removed' });
+    expect(snapshot(b, TABLES)).toEqual(onB);
+    // B does not call C either (no connection is even opened).
+    await expect(sync(b, c)).rejects.toMatchObject({ messageKey: 'sync.errors.peer_removed' });
+
+    // A and B still converge, without C's later change.
+    writeOn(a, (w) => w.update(users, adminId, { language: 'en' }));
+    await sync(b, a);
+    expect(canonicalDump(b)).toEqual(canonicalDump(a));
+    expect(a.services.db.prepare('SELECT display_name AS name FROM users WHERE id = ?').get(adminId)).toEqual({ name: ADMIN.displayName });
+  });
+
+  it('a removed device is not admitted again by a pairing, old or new', async () => {
+    const { a, b, c, admin, sync, serverB, ports } = await office();
+    await a.ok('sync.unpair', { deviceId: c.services.deviceId }, admin);
+    await sync(b, a);
+    const before = { a: snapshot(a, TABLES), b: snapshot(b, TABLES) };
+
+    // A fresh code on A, given to C: refused, and A's record of C stays removed.
+    const { code } = await a.ok('sync.pair.start', {}, admin);
+    await expect(
+      joinOffice(c.services, { host: HOST, port: ports.get(a.services.deviceId)!, code, deviceName: 'C again' }),
+    ).rejects.toMatchObject({ messageKey: 'sync.errors.device_removed' });
+    expect(getPeer(a.services.db, c.services.deviceId)!.removedAt).not.toBeNull();
+
+    // The pairing message C sent B long ago, replayed on a new connection while B has a code open: refused.
+    serverB.openPairing();
+    const conn = await connectTls(c.services, HOST, ports.get(b.services.deviceId)!);
+    try {
+      await expect(
+        conn.framed.request({ t: 'pair', deviceId: c.services.deviceId, name: 'C', nonce: '0'.repeat(32), proof: 'f'.repeat(64) }),
+      ).rejects.toMatchObject({ messageKey: 'sync.errors.device_removed' });
+    } finally {
+      conn.framed.close();
+    }
+    // The same message under another device id, with C's certificate: refused by the certificate.
+    const again = await connectTls(c.services, HOST, ports.get(b.services.deviceId)!);
+    try {
+      await expect(
+        again.framed.request({ t: 'pair', deviceId: 'someone-else', name: 'C', nonce: '0'.repeat(32), proof: 'f'.repeat(64) }),
+      ).rejects.toMatchObject({ messageKey: 'sync.errors.device_removed' });
+    } finally {
+      again.framed.close();
+    }
+    expect(snapshot(b, TABLES)).toEqual(before.b);
+    expect(snapshot(a, ['users', 'settings', 'change_log', 'sync_removed_devices'])).toEqual(
+      Object.fromEntries(Object.entries(before.a).filter(([t]) => ['users', 'settings', 'change_log', 'sync_removed_devices'].includes(t))),
+    );
+  });
+
+  it('the removed desktop is told in words and stops trying', async () => {
+    const { a, c, admin, ports } = await office();
+    await a.ok('sync.unpair', { deviceId: c.services.deviceId }, admin);
+    const serviceC = syncServiceFor(c.services);
+    // C's peers, reachable at their test ports.
+    for (const [id, port] of ports) if (id !== c.services.deviceId) notePeerContact(c.services.db, id, { address: `${HOST}:${port}` });
+    await serviceC.runRound();
+    expect(serviceC.lastError).toEqual({ messageKey: 'sync.errors.device_removed' });
+    expect(serviceC.state).toBe('error');
+    expect(serviceC.removed).toBe(true);
+    expect(readMeta(c.services.db, 'removed_at')).not.toBeNull();
+
+    // From now on C opens no connection at all: its peers point at a listener that counts them.
+    let connections = 0;
+    const listener = createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    plain.push(listener);
+    await new Promise<void>((resolve) => listener.listen(0, HOST, resolve));
+    const port = (listener.address() as { port: number }).port;
+    for (const p of listPeers(c.services.db)) notePeerContact(c.services.db, p.deviceId, { address: `${HOST}:${port}` });
+    await serviceC.runRound();
+    serviceC.requestSync(0);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await serviceC.runRound();
+    expect(connections).toBe(0);
+    expect(serviceC.lastError).toEqual({ messageKey: 'sync.errors.device_removed' });
+  });
+
+  it('shared folder: batches of a removed device are refused once the removal is known; the device learns it there too', async () => {
+    const { a, b, c, admin, sync } = await office();
+    const folder = tempDir('harbor-share-');
+    const id = (x: TestCore) => officeIdentity(x.services.db, x.services.deviceId)!;
+    const adminId = (a.services.db.prepare("SELECT id FROM users WHERE username = 'admin'").get() as { id: string }).id;
+    await a.ok('sync.unpair', { deviceId: c.services.deviceId }, admin);
+    await sync(b, a);
+    writeOn(c, (w) => w.update(users, adminId, { displayName: 'from removed C' }));
+    publishToFolder(c.services, id(c), folder);
+    expect(readdirSync(join(folder, id(c).officeId, c.services.deviceId)).length).toBeGreaterThan(0);
+    const onB = snapshot(b, TABLES);
+    const report = await collectFromFolder(b.services, id(b), folder);
+    expect(report.applied).toBe(0);
+    expect(snapshot(b, TABLES)).toEqual(onB);
+
+    // A writes its log (the removal included) to the folder; C reads it and knows it is out.
+    publishToFolder(a.services, id(a), folder);
+    await collectFromFolder(c.services, id(c), folder);
+    const serviceC = syncServiceFor(c.services);
+    expect(serviceC.removed).toBe(true);
+    writeMeta(c.services.db, 'folder', folder);
+    const files = () => readdirSync(join(folder, id(c).officeId, c.services.deviceId)).sort();
+    const before = files();
+    writeOn(c, (w) => w.update(users, adminId, { theme: 'dark' }));
+    await serviceC.runRound();
+    expect(serviceC.lastError).toEqual({ messageKey: 'sync.errors.device_removed' });
+    expect(files()).toEqual(before);
+  });
+});
