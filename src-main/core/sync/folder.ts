@@ -26,7 +26,7 @@
  * they went) moves on to the writer's floor and gets what it skipped from its
  * direct (TLS) sync, which sends whole logs; the report counts such gaps.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
@@ -291,7 +291,8 @@ export function cleanFolder(
     const files = listBatchFiles(dir);
     // An old folder of this device (before a restore) is read back by this device too.
     const selfRead = dirName === current ? Number.MAX_SAFE_INTEGER : (read[dirName] ?? 0);
-    for (const f of files.slice(0, -1)) {
+    // The newest file of the current sub-folder stays: it shows how far this device has written.
+    for (const f of dirName === current ? files.slice(0, -1) : files) {
       const readByAll = selfRead >= f.end && others.every((s) => (s?.read[dirName] ?? 0) >= f.end);
       const expired = !readByAll && now - statSync(join(dir, f.file)).mtimeMs >= graceMs;
       if (!readByAll && !expired) break;
@@ -299,6 +300,7 @@ export function cleanFolder(
       floor[dirName] = Math.max(floor[dirName] ?? 0, f.end);
       deleted++;
     }
+    if (dirName !== current && readdirSync(dir).length === 0) rmdirSync(dir);
   }
   const state: FolderState = { device: ctx.deviceId, at: now, read, floor, gaps };
   const same = previous && JSON.stringify({ ...previous, at: now, gaps: previous.gaps ?? [] }) === JSON.stringify(state);

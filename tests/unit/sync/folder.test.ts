@@ -1,9 +1,9 @@
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { users } from '../../../src-main/core/db/schema';
 import { adoptOffice, createOffice, officeIdentity } from '../../../src-main/core/sync/identity';
-import { collectFromFolder, publishToFolder, syncWithFolder } from '../../../src-main/core/sync/folder';
+import { collectFromFolder, FOLDER_GRACE_MS, publishToFolder, readFolderState, syncWithFolder } from '../../../src-main/core/sync/folder';
 import { makeTestCore, setUpOffice, tempDir, type TestCore } from '../../helpers/core';
 import { canonicalDump, writeOn } from './helpers';
 
@@ -105,8 +105,9 @@ describe('shared-folder sync', () => {
       language: 'en',
       theme: 'dark',
     });
+    // B's old sub-folder, read back by B and read by A, was cleaned up by B; the new one goes on.
     expect(readdirSync(join(folder, identity(a).officeId)).filter((f) => !f.endsWith('.state')).sort()).toEqual(
-      [a.services.deviceId, b1.services.deviceId, `${b1.services.deviceId}~1`].sort(),
+      [a.services.deviceId, `${b1.services.deviceId}~1`].sort(),
     );
   });
 
@@ -129,5 +130,87 @@ describe('shared-folder sync', () => {
     const moved = await collectFromFolder(b.services, identity(b), folder);
     expect(moved.applied).toBe(0);
     expect(moved.skipped).toEqual([{ device: 'fakedevice01', file: expect.any(String) }]);
+  });
+});
+
+describe('shared-folder clean-up', () => {
+  const officeDir = (folder: string, x: TestCore) => join(folder, identity(x).officeId);
+  const own = (folder: string, x: TestCore, dir = x.services.deviceId) => join(officeDir(folder, x), dir);
+  const batches = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.batch')).sort();
+  const addUsers = (x: TestCore, prefix: string, n: number) => {
+    for (let i = 0; i < n; i++) {
+      writeOn(x, (w) => w.insert(users, { username: `${prefix}${i}`, displayName: `${prefix} ${i}`, role: 'sales_rep', passwordHash: 'unused' }));
+    }
+  };
+
+  it('each device deletes only its own files, once every other device using the folder recorded reading past them', async () => {
+    const { a, b, c, folder } = await office();
+    // All three use the folder from now on (each has its sub-folder and its sealed state file).
+    await round(folder, a, b, c);
+    addUsers(a, 'a', 6);
+    publishToFolder(a.services, identity(a), folder, 2);
+    const fresh = batches(own(folder, a)).slice(1);
+    expect(fresh.length).toBeGreaterThan(2);
+    // Nobody has read the new files: A keeps them (its first file, read by B and C in the first round, goes).
+    await round(folder, a);
+    expect(batches(own(folder, a))).toEqual(fresh);
+    // B read them, C not yet: still kept.
+    await round(folder, b, a);
+    expect(batches(own(folder, a))).toEqual(fresh);
+    await round(folder, c);
+    const others = { b: batches(own(folder, b)), c: batches(own(folder, c)) };
+    await round(folder, a);
+    // Everyone read past them: only the newest file stays (it marks how far A has written).
+    expect(batches(own(folder, a))).toEqual([fresh.at(-1)]);
+    expect(readFolderState(identity(a), folder, a.services.deviceId)!.floor[a.services.deviceId]).toBe(Number(fresh.at(-2)!.slice(13, 25)));
+    // A never touched B's or C's files.
+    expect({ b: batches(own(folder, b)), c: batches(own(folder, c)) }).toEqual(others);
+    // C's record of what it read is its own, sealed; B and C clean their own folders the same way.
+    expect(readFolderState(identity(a), folder, c.services.deviceId)!.read[a.services.deviceId]).toBeGreaterThan(0);
+    await round(folder, a, b, c, a, b, c);
+    for (const x of [a, b, c]) expect(batches(own(folder, x))).toHaveLength(1);
+    expect(canonicalDump(b)).toEqual(canonicalDump(a));
+    expect(canonicalDump(c)).toEqual(canonicalDump(a));
+    // Later changes still flow after the clean-up.
+    addUsers(c, 'c', 2);
+    await round(folder, c, a, b);
+    expect(canonicalDump(a)).toEqual(canonicalDump(c));
+    expect(canonicalDump(b)).toEqual(canonicalDump(c));
+  });
+
+  it('after the grace period a writer deletes files an absent device never read; back, that device gets the whole log again', async () => {
+    const { a, c, folder } = await office();
+    await round(folder, a, c);
+    addUsers(a, 'a', 6);
+    publishToFolder(a.services, identity(a), folder, 2);
+    // C is away: A keeps what C has not read.
+    await round(folder, a);
+    const kept = batches(own(folder, a));
+    expect(kept.length).toBeGreaterThan(2);
+    // Ninety days and one later, by the files' own clock.
+    const old = (Date.now() - FOLDER_GRACE_MS - 24 * 3600 * 1000) / 1000;
+    for (const f of kept) utimesSync(join(own(folder, a), f), old, old);
+    await round(folder, a);
+    expect(batches(own(folder, a))).toEqual([kept.at(-1)]);
+    // C comes back: the files it missed are gone; it notes the gap in its state file...
+    const back = await syncWithFolder(c.services, identity(c), folder);
+    expect(back.gaps).toEqual([{ device: a.services.deviceId, dir: a.services.deviceId, from: expect.any(Number), to: expect.any(Number) }]);
+    expect(readFolderState(identity(c), folder, c.services.deviceId)!.gaps).toEqual([a.services.deviceId]);
+    expect(canonicalDump(c)).not.toEqual(canonicalDump(a));
+    // ...and A writes its whole log again, in a new sub-folder, which C reads from the start.
+    await round(folder, a);
+    expect(existsSync(own(folder, a, `${a.services.deviceId}~1`))).toBe(true);
+    await round(folder, c, a, c);
+    expect(canonicalDump(c)).toEqual(canonicalDump(a));
+    // The request is answered: no further resend.
+    expect(readFolderState(identity(c), folder, c.services.deviceId)!.gaps).toEqual([]);
+    await round(folder, a);
+    expect(existsSync(own(folder, a, `${a.services.deviceId}~2`))).toBe(false);
+    // The old sub-folder, read by everyone and held in full by A, goes entirely.
+    await round(folder, c, a);
+    expect(existsSync(own(folder, a))).toBe(false);
+    addUsers(a, 'later', 1);
+    await round(folder, a, c);
+    expect(canonicalDump(c)).toEqual(canonicalDump(a));
   });
 });
