@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase } from '../../../src-main/core/db/connection';
@@ -7,9 +7,8 @@ import { startShell, type RunningShell } from '../../../src-main/shell/app';
 import { SafeStorageKeyStore, WRAPPED_KEY_FILE } from '../../../src-main/shell/keystore';
 import { APP_ENTRY_URL } from '../../../src-main/shell/protocol';
 import { zhCN } from '../../../src-shared/i18n';
-import { tempDir } from '../../helpers/core';
 import { FakeOs, resetFakeElectron, type FakeElectron, type FakeElectronOptions } from '../../fakes/electron';
-import { flush, pageBridge } from './support';
+import { flush, pageBridge, shellFolders } from './support';
 
 vi.mock('electron', async () => (await import('../../fakes/electron')).electronModule);
 
@@ -37,11 +36,7 @@ async function quit(): Promise<void> {
 }
 
 beforeEach(() => {
-  root = tempDir('harbor-shell-');
-  userData = join(root, 'Harbor');
-  rendererDir = join(root, 'renderer');
-  mkdirSync(rendererDir, { recursive: true });
-  writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>Harbor</title>');
+  ({ root, userData, rendererDir } = shellFolders());
   running = null;
 });
 

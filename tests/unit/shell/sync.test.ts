@@ -1,11 +1,11 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startShell, type RunningShell } from '../../../src-main/shell/app';
 import { createOffice, writeMeta } from '../../../src-main/core/sync/identity';
 import { getPeer } from '../../../src-main/core/sync/peers';
 import { connectTls, joinOffice, syncWithPeer } from '../../../src-main/core/sync/tls';
-import { ADMIN, makeTestCore, tempDir, type TestCore } from '../../helpers/core';
+import { ADMIN, makeTestCore, type TestCore } from '../../helpers/core';
+import { shellFolders } from './support';
 import { resetFakeElectron, type FakeElectron, type FakeElectronOptions } from '../../fakes/electron';
 
 vi.mock('electron', async () => (await import('../../fakes/electron')).electronModule);
@@ -35,11 +35,7 @@ async function quit(): Promise<void> {
 beforeEach(() => {
   // As in CI: no multicast. The app must honour it on its own.
   process.env.HARBOR_SYNC_DISCOVERY = 'off';
-  root = tempDir('harbor-shell-sync-');
-  userData = join(root, 'Harbor');
-  rendererDir = join(root, 'renderer');
-  mkdirSync(rendererDir, { recursive: true });
-  writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>Harbor</title>');
+  ({ root, userData, rendererDir } = shellFolders('harbor-shell-sync-'));
   running = null;
 });
 

@@ -1,28 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { users } from '../../../src-main/core/db/schema';
-import { writeMeta } from '../../../src-main/core/sync/identity';
 import { syncServiceFor } from '../../../src-main/core/sync/service';
-import { ADMIN, makeTestCore, setUpOffice, userWithRole, type TestCore } from '../../helpers/core';
-import { canonicalDump, pull, writeOn } from './helpers';
+import { ADMIN, setUpOffice, userWithRole, type TestCore } from '../../helpers/core';
+import { canonicalDump, pull, syncingCores, writeOn } from './helpers';
 
-const cores: TestCore[] = [];
-afterEach(async () => {
-  while (cores.length) {
-    const c = cores.pop()!;
-    await syncServiceFor(c.services).stop();
-    c.dispose();
-  }
-});
-
-function core(): TestCore {
-  const c = makeTestCore();
-  cores.push(c);
-  // Loopback only, no multicast, in tests.
-  writeMeta(c.services.db, 'listen_host', '127.0.0.1');
-  writeMeta(c.services.db, 'port', '0');
-  writeMeta(c.services.db, 'discovery', 'off');
-  return c;
-}
+const cores = syncingCores();
+afterEach(() => cores.dispose());
+const core = (): TestCore => cores.make();
 
 async function until(check: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 500; i++) {

@@ -2,6 +2,10 @@ import { tableInfo, Writer } from '../../../src-main/core/db/writer';
 import type { Core } from '../../../src-main/core';
 import { SYNCED_TABLES } from '../../../src-main/core/db/schema';
 import { directChannel, pullFrom } from '../../../src-main/core/sync/exchange';
+import type { SqliteDb } from '../../../src-main/core/db/connection';
+import { writeMeta } from '../../../src-main/core/sync/identity';
+import { syncServiceFor } from '../../../src-main/core/sync/service';
+import { makeTestCore, type TestCore } from '../../helpers/core';
 
 /** Runs local writes on a core as one transaction, like a handler would. */
 export function writeOn<T>(core: Core, fn: (w: Writer) => T, actorId: string | null = null): T {
@@ -22,4 +26,31 @@ export function canonicalDump(core: Core): Record<string, unknown[]> {
     out[name] = core.services.db.prepare(`SELECT * FROM "${name}" ORDER BY id`).all();
   }
   return out;
+}
+
+/** Keeps a core's background sync on loopback, on any free port, without multicast (as every test wants). */
+export function keepOnLoopback(db: SqliteDb): void {
+  writeMeta(db, 'listen_host', '127.0.0.1');
+  writeMeta(db, 'port', '0');
+  writeMeta(db, 'discovery', 'off');
+}
+
+/** Test cores whose sync services are stopped before each is closed and deleted (`dispose` after each test). */
+export function syncingCores(): { make(): TestCore; dispose(): Promise<void> } {
+  const cores: TestCore[] = [];
+  return {
+    make() {
+      const c = makeTestCore();
+      cores.push(c);
+      keepOnLoopback(c.services.db);
+      return c;
+    },
+    async dispose() {
+      while (cores.length) {
+        const c = cores.pop()!;
+        await syncServiceFor(c.services).stop();
+        c.dispose();
+      }
+    },
+  };
 }

@@ -8,11 +8,11 @@ import { officeIdentity, readMeta, writeMeta } from '../../../src-main/core/sync
 import { getPeer, isRemovedDevice, listPeers, notePeerContact } from '../../../src-main/core/sync/peers';
 import { syncServiceFor } from '../../../src-main/core/sync/service';
 import { connectTls, joinOffice, SyncServer, syncWithPeer } from '../../../src-main/core/sync/tls';
-import { ADMIN, makeTestCore, setUpOffice, snapshot, tempDir, type TestCore } from '../../helpers/core';
-import { canonicalDump, writeOn } from './helpers';
+import { ADMIN, setUpOffice, snapshot, tempDir, type TestCore } from '../../helpers/core';
+import { canonicalDump, syncingCores, writeOn } from './helpers';
 
 const HOST = '127.0.0.1';
-const cores: TestCore[] = [];
+const cores = syncingCores();
 const servers: SyncServer[] = [];
 const plain: Server[] = [];
 afterEach(async () => {
@@ -21,18 +21,9 @@ afterEach(async () => {
     const s = plain.pop()!;
     await new Promise((resolve) => s.close(resolve));
   }
-  while (cores.length) {
-    const c = cores.pop()!;
-    await syncServiceFor(c.services).stop();
-    c.dispose();
-  }
+  await cores.dispose();
 });
-
-function core(): TestCore {
-  const c = makeTestCore();
-  cores.push(c);
-  return c;
-}
+const core = (): TestCore => cores.make();
 
 async function serve(c: TestCore, name: string): Promise<{ server: SyncServer; port: number }> {
   const server = new SyncServer({ ctx: c.services, host: HOST, port: 0, deviceName: () => name });
@@ -51,10 +42,6 @@ async function office() {
   const b = core();
   const c = core();
   const admin = await setUpOffice(a);
-  // A's background service listens on loopback only, on any free port, and never announces itself.
-  writeMeta(a.services.db, 'listen_host', HOST);
-  writeMeta(a.services.db, 'port', '0');
-  writeMeta(a.services.db, 'discovery', 'off');
   const { port: portA } = await a.ok('sync.pair.start', { deviceName: 'A' }, admin);
   // The service's server on A (started by pair.start) answers B and C.
   await joinOffice(b.services, { host: HOST, port: portA, code: (await a.ok('sync.pair.start', {}, admin)).code, deviceName: 'B' });

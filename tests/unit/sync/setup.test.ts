@@ -1,29 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createOffice, writeMeta } from '../../../src-main/core/sync/identity';
-import { syncServiceFor } from '../../../src-main/core/sync/service';
+import { createOffice } from '../../../src-main/core/sync/identity';
 import { joinOffice, SyncServer } from '../../../src-main/core/sync/tls';
-import { ADMIN, makeTestCore, setUpOffice, snapshot, type TestCore } from '../../helpers/core';
+import { ADMIN, setUpOffice, snapshot, type TestCore } from '../../helpers/core';
+import { syncingCores } from './helpers';
 
-const cores: TestCore[] = [];
+const cores = syncingCores();
 const servers: SyncServer[] = [];
 afterEach(async () => {
   while (servers.length) await servers.pop()!.stop();
-  while (cores.length) {
-    const c = cores.pop()!;
-    await syncServiceFor(c.services).stop();
-    c.dispose();
-  }
+  await cores.dispose();
 });
-
-function core(): TestCore {
-  const c = makeTestCore();
-  cores.push(c);
-  // The background sync a join starts: loopback, any port, no multicast.
-  writeMeta(c.services.db, 'listen_host', '127.0.0.1');
-  writeMeta(c.services.db, 'port', '0');
-  writeMeta(c.services.db, 'discovery', 'off');
-  return c;
-}
+const core = (): TestCore => cores.make();
 
 const SETUP = { officeName: '第二个办公室', language: 'en', currency: 'USD', admin: { ...ADMIN, username: 'other' }, loadSampleData: true };
 const TABLES = ['users', 'settings', 'change_log', 'contacts', 'sync_meta', 'sync_peers', 'local_sessions'];
