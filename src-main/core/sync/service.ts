@@ -72,6 +72,8 @@ export class SyncService {
   lastSyncAt: number | null = null;
   lastError: SyncProblem | null = null;
   private lastCompactAt = 0;
+  /** Office and certificate the server was started with (a restore can bring others). */
+  private startedAs: string | null = null;
 
   constructor(
     private readonly services: Services,
@@ -134,6 +136,7 @@ export class SyncService {
       await fallback.start();
     }
     this.state = 'idle';
+    this.startedAs = this.identityKey();
     // Either switch turns multicast off: CI and offices whose network forbids it set the variable.
     if (process.env.HARBOR_SYNC_DISCOVERY !== 'off' && readMeta(this.db, 'discovery') !== 'off') this.startDiscovery();
     this.timer = setInterval(() => this.requestSync(0), this.options.intervalMs ?? 30_000);
@@ -146,14 +149,39 @@ export class SyncService {
     if (this.timer) clearInterval(this.timer);
     if (this.debounce) clearTimeout(this.debounce);
     this.unsubscribe?.();
-    if (this.bonjour) {
-      const b = this.bonjour;
-      this.bonjour = null;
-      await new Promise<void>((resolve) => b.unpublishAll(() => b.destroy(() => resolve())));
-    }
+    await this.stopDiscovery();
     await this.round?.catch(() => undefined);
     await this.server?.stop();
     this.server = null;
+  }
+
+  private identityKey(): string | null {
+    const identity = officeIdentity(this.db, this.services.deviceId);
+    return identity ? `${identity.officeId}|${identity.fingerprint}` : null;
+  }
+
+  /**
+   * A restore swapped the database under the running service: the server
+   * follows the sync identity now in it (another certificate, or none when
+   * the copy predates the office: then sync is off).
+   */
+  private async followIdentity(): Promise<void> {
+    if (!this.server || this.identityKey() === this.startedAs) return;
+    const server = this.server;
+    this.server = null;
+    if (this.timer) clearInterval(this.timer);
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    await this.stopDiscovery();
+    await server.stop();
+    this.state = 'off';
+    await this.start();
+  }
+
+  private async stopDiscovery(): Promise<void> {
+    const b = this.bonjour;
+    this.bonjour = null;
+    if (b) await new Promise<void>((resolve) => b.unpublishAll(() => b.destroy(() => resolve())));
   }
 
   private startDiscovery(): void {
@@ -246,6 +274,7 @@ export class SyncService {
   }
 
   private async doRound(): Promise<void> {
+    await this.followIdentity();
     const identity = officeIdentity(this.db, this.services.deviceId);
     if (!identity) return;
     if (this.removed) {

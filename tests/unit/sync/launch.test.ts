@@ -4,8 +4,9 @@ import { startBrowserMode, type BrowserMode } from '../../../src-main/browser-mo
 import { createOffice, writeMeta } from '../../../src-main/core/sync/identity';
 import { getPeer } from '../../../src-main/core/sync/peers';
 import { connectTls, joinOffice, syncWithPeer } from '../../../src-main/core/sync/tls';
-import { makeTestCore, setUpOffice, tempDir, type TestCore } from '../../helpers/core';
-import { canonicalDump } from './helpers';
+import { ADMIN, makeTestCore, setUpOffice, tempDir, type TestCore } from '../../helpers/core';
+import { syncServiceFor } from '../../../src-main/core/sync/service';
+import { canonicalDump, syncingCores } from './helpers';
 
 const running: BrowserMode[] = [];
 const cores: TestCore[] = [];
@@ -56,5 +57,48 @@ describe('browser mode (npm run serve) resumes sync', () => {
     const mode = await browserMode(dir);
     expect(mode.sync.state).toBe('off');
     expect(mode.sync.port).toBeNull();
+  });
+});
+
+describe('sync across a restore', () => {
+  it('keeps serving after a restore of the same office, and stops when the copy predates the office', async () => {
+    const cores = syncingCores();
+    try {
+      const a = cores.make();
+      let token = await setUpOffice(a);
+      const usb = tempDir('harbor-usb-');
+      dirs.push(usb);
+      await a.ok('backup.setConfig', { targetDir: usb }, token);
+      await a.ok('backup.setPassword', { password: 'backup password 1' }, token);
+      const backup = async () => a.backup.waitFor((await a.ok('backup.run', {}, token)).jobId);
+      const restore = async (path: string) => {
+        const { jobId } = await a.ok('backup.restore', { path, password: 'backup password 1' }, token);
+        expect((await a.backup.waitFor(jobId)).state).toBe('done');
+        return (await a.ok('auth.login', { username: ADMIN.username, password: ADMIN.password })).token;
+      };
+      const beforeOffice = await backup();
+      const { port } = await a.ok('sync.pair.start', {}, token);
+      const withOffice = await backup();
+      const service = syncServiceFor(a.services);
+
+      // The same office and certificate come back: same server, a peer still pairs and syncs.
+      token = await restore(withOffice.path!);
+      await service.runRound();
+      expect(service.port).toBe(port);
+      const b = cores.make();
+      await joinOffice(b.services, { host: '127.0.0.1', port, code: (await a.ok('sync.pair.start', {}, token)).code, deviceName: 'B' });
+      await syncWithPeer(b.services, getPeer(b.services.db, a.services.deviceId)!, { host: '127.0.0.1', port });
+      expect(canonicalDump(b)).toEqual(canonicalDump(a));
+
+      // A copy from before this desktop had an office: it no longer belongs to one, and its port closes.
+      token = await restore(beforeOffice.path!);
+      await service.runRound();
+      expect(service.enabled).toBe(false);
+      expect(service.port).toBeNull();
+      expect(service.state).toBe('off');
+      await expect(connectTls(b.services, '127.0.0.1', port, 2000)).rejects.toMatchObject({ messageKey: 'sync.errors.unreachable' });
+    } finally {
+      await cores.dispose();
+    }
   });
 });
