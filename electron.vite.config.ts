@@ -16,6 +16,8 @@ export default defineConfig({
           serve: resolve(root, 'src-main/serve.ts'),
           // Backup/restore copies run in this worker thread (found beside the bundle by core/backup/run-worker.ts)
           'backup-worker': resolve(root, 'src-main/core/backup/worker.ts'),
+          // Received sync batches are applied in this worker thread (found beside the bundle by core/sync/apply.ts)
+          'sync-worker': resolve(root, 'src-main/core/sync/worker.ts'),
         },
       },
     },

@@ -17,6 +17,7 @@ import type { Services } from './rpc/context';
 import { Dispatcher } from './rpc/dispatcher';
 import { handlers } from './rpc/handlers';
 import { BackupService } from './backup/service';
+import { registerSyncDatabase, releaseSyncDatabase } from './sync/apply';
 
 export const DB_FILE = 'harbor.db';
 
@@ -79,12 +80,15 @@ export function openCore(options: CoreOptions): Core {
     now,
   };
   const dispatcher = new Dispatcher(services, handlers);
+  // The sync worker opens the same file with the same key on its own connection.
+  registerSyncDatabase(services, { file: dbFile, key });
   // A restore replaces the database file while the core runs. `reopen` is only
   // called through `dispatcher.exclusive` (no call in flight): it closes the
   // connection, lets `install` move files, then opens and migrates whatever is
   // now at `dbFile` with the same key and points `services` at it. If
   // `install` throws, the untouched old file is reopened.
   const reopen = (install: () => void) => {
+    releaseSyncDatabase(services, false);
     services.db.pragma('wal_checkpoint(TRUNCATE)');
     services.db.close();
     let failure: unknown = null;
@@ -118,6 +122,7 @@ export function openCore(options: CoreOptions): Core {
     close() {
       backup.stop();
       backup.cancelRunning();
+      releaseSyncDatabase(services, true);
       if (services.db.open) {
         services.db.pragma('wal_checkpoint(TRUNCATE)');
         services.db.close();

@@ -109,6 +109,7 @@ export const en = {
       clock_ahead: 'The other desktop’s clock is about {{hours}} hours ahead (more than {{maxHours}} allowed). Correct its date and time; its changes were not applied.',
       bad_batch: 'Received changes were damaged or altered and were rejected. Nothing was applied.',
       busy: 'The database is busy; sync will try again shortly.',
+      worker: 'Sync stopped unexpectedly while applying changes from another desktop; nothing was half-applied. It restarts with the next sync.',
       protocol: 'The other desktop speaks a different sync protocol. Update Harbor on both.',
       connection_closed: 'The connection closed before sync finished. It resumes where it stopped.',
       timeout: 'The other desktop stopped answering.',

@@ -10,7 +10,8 @@ import { HarborError } from '../../../src-shared/errors';
 import { SCHEMA_VERSION } from '../db/migrate';
 import { cachedStatement } from '../db/writer';
 import type { CoreEvents } from '../events';
-import { applyBatch, getCursor, loadHistory, peerNewerError, type ApplyResult, type SyncContext } from './merge';
+import { applyReceived, whenIdle } from './apply';
+import { getCursor, loadHistory, peerNewerError, type ApplyResult, type SyncContext } from './merge';
 import { DEFAULT_BATCH_SIZE, PROTOCOL_VERSION, type Batch, type WireEntry } from './protocol';
 
 export interface PeerHello {
@@ -107,10 +108,7 @@ export function checkHello(peer: PeerHello): void {
   if (peer.schemaVersion > SCHEMA_VERSION) throw peerNewerError(peer.schemaVersion);
 }
 
-/** Waits until no other transaction is open on the connection (a call awaiting inside the dispatcher). */
-export async function whenIdle(ctx: SyncContext): Promise<void> {
-  while (ctx.db.inTransaction) await new Promise((resolve) => setTimeout(resolve, 2));
-}
+export { whenIdle };
 
 /** Pulls everything new from one peer, batch after batch. */
 export async function pullFrom(ctx: SyncContext, channel: SyncChannel, options: SessionOptions = {}): Promise<SessionResult> {
@@ -125,8 +123,8 @@ export async function pullFrom(ctx: SyncContext, channel: SyncChannel, options: 
     if (batch.from !== peer.deviceId || batch.start !== cursor || batch.end < cursor) {
       throw new HarborError('VALIDATION_ERROR', 'sync.errors.bad_batch');
     }
-    await whenIdle(ctx);
-    const applied = applyBatch(ctx, batch, { name: source, cursor: batch.end });
+    // In the sync worker while the sync service runs (see apply.ts); the cursor moves with the batch.
+    const applied = await applyReceived(ctx, batch, { name: source, cursor: batch.end, from: cursor });
     result.batches++;
     result.applied += applied.applied;
     result.duplicates += applied.duplicates;

@@ -31,7 +31,8 @@ import { join } from 'node:path';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
 import { readBatch, whenIdle } from './exchange';
-import { applyBatch, getCursor, resetCursor, setCursor, type SyncContext } from './merge';
+import { applyReceived } from './apply';
+import { getCursor, resetCursor, setCursor, type SyncContext } from './merge';
 import { cachedStatement } from '../db/writer';
 import { isRemovedDevice } from './peers';
 import { open, readMeta, seal, writeMeta, type OfficeIdentity } from './identity';
@@ -238,8 +239,8 @@ export async function collectFromFolder(
         break;
       }
       try {
-        await whenIdle(ctx);
-        const result = applyBatch(ctx, batch, { name: source, cursor: f.end });
+        // In the sync worker while the sync service runs; the cursor moves with the file.
+        const result = await applyReceived(ctx, batch, { name: source, cursor: f.end, from: f.start });
         report.applied += result.applied;
         report.files++;
         if (result.tables.length > 0) events?.emit('data.changed', { tables: result.tables });

@@ -141,17 +141,26 @@ function json(value: unknown): string | null {
   return value === undefined ? null : JSON.stringify(value);
 }
 
+/** Where a batch came from: the cursor it advances, and (`from`) where that cursor must stand before it. */
+export interface BatchSource {
+  name: string;
+  cursor: number;
+  /**
+   * The cursor the batch was asked for. Checked inside the transaction, so a
+   * batch fetched before the database changed under it (a restore, another
+   * exchange with the same source) is refused rather than moving the cursor
+   * over entries it does not hold.
+   */
+  from?: number;
+}
+
 /**
  * Applies one batch in one transaction: all of it or (on any error) none of
  * it. `source` names the cursor (`peer:<id>`, `folder:<id>`) advanced to
  * `cursor` in the same transaction, so an interrupted exchange resumes where
  * it stopped.
  */
-export function applyBatch(
-  ctx: SyncContext,
-  rawBatch: Batch | unknown,
-  source?: { name: string; cursor: number },
-): ApplyResult {
+export function applyBatch(ctx: SyncContext, rawBatch: Batch | unknown, source?: BatchSource): ApplyResult {
   const parsed = batchSchema.safeParse(rawBatch);
   if (!parsed.success) throw new HarborError('VALIDATION_ERROR', 'sync.errors.bad_batch');
   const batch = parsed.data;
@@ -164,6 +173,9 @@ export function applyBatch(
   if (newest) receiveStamp(ctx.clock, newest);
 
   return db.transaction(() => {
+    if (source?.from !== undefined && getCursor(db, source.name) !== source.from) {
+      throw new HarborError('CONFLICT', 'sync.errors.out_of_order');
+    }
     const result: ApplyResult = { received: batch.entries.length, applied: 0, duplicates: 0, conflicts: 0, tables: [] };
     const tables = new Set<string>();
     const byRow = new Map<string, WireEntry[]>();

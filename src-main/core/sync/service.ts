@@ -19,6 +19,7 @@ import { createOffice, officeIdentity, readMeta, writeMeta } from './identity';
 import { isRemovedDevice, listPeers, notePeerContact, type PeerRow } from './peers';
 import { joinOffice, SyncServer, syncWithPeer } from './tls';
 import { whenIdle } from './exchange';
+import { startApplyWorker, stopApplyWorker } from './apply';
 import type { PairingWindow } from './pairing';
 
 export const DEFAULT_SYNC_PORT = 47_820;
@@ -135,6 +136,8 @@ export class SyncService {
       this.server = fallback;
       await fallback.start();
     }
+    // Received batches are applied in this worker thread from now on (apply.ts).
+    startApplyWorker(this.services);
     this.state = 'idle';
     this.startedAs = this.identityKey();
     // Either switch turns multicast off: CI and offices whose network forbids it set the variable.
@@ -153,6 +156,7 @@ export class SyncService {
     await this.round?.catch(() => undefined);
     await this.server?.stop();
     this.server = null;
+    await stopApplyWorker(this.services);
   }
 
   private identityKey(): string | null {

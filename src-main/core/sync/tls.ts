@@ -21,8 +21,9 @@ import { HarborError } from '../../../src-shared/errors';
 import { SCHEMA_VERSION } from '../db/migrate';
 import type { CoreEvents } from '../events';
 import { localHello, logHead, pullFrom, readBatch, whenIdle, type PeerHello, type SessionOptions, type SessionResult, type SyncChannel } from './exchange';
+import { applyReceived } from './apply';
 import { adoptOffice, deviceCertificate, officeIdentity, open, seal, type OfficeIdentity } from './identity';
-import { applyBatch, getCursor, peerNewerError, resetCursor, setCursor, type SyncContext } from './merge';
+import { getCursor, peerNewerError, resetCursor, setCursor, type SyncContext } from './merge';
 import { newPairingWindow, pairingKey, proof, proofMatches, subKey, type PairingWindow } from './pairing';
 import { activePeerByFingerprint, addPeer, isRemovedDevice, notePeerContact, removedPeerByFingerprint, type PeerRow } from './peers';
 import { batchSchema, DEFAULT_BATCH_SIZE, PROTOCOL_VERSION, type Batch } from './protocol';
@@ -188,10 +189,10 @@ export class SyncServer {
         // The client's log was restored from a backup and is sent again from the start.
         if (msg.restart === true && batch.start === 0) resetCursor(ctx.db, source);
         if (batch.start !== getCursor(ctx.db, source)) throw new HarborError('CONFLICT', 'sync.errors.out_of_order');
-        await whenIdle(ctx);
         let result;
         try {
-          result = applyBatch(ctx, batch, { name: source, cursor: batch.end });
+          // In the sync worker while the sync service runs; the cursor moves with the batch.
+          result = await applyReceived(ctx, batch, { name: source, cursor: batch.end, from: batch.start });
         } catch (error) {
           // Seen from the client, it is its own clock that is ahead.
           if (error instanceof HarborError && error.messageKey === 'sync.errors.clock_ahead') {
