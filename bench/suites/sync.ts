@@ -3,11 +3,13 @@
  * (changes/s), convergence of 10,000 changes written across three desktops,
  * local write throughput with background sync running vs not, and the
  * change-log size per 100,000 contact-like rows (`--quick`: 10,000, scaled),
- * before and after compaction of an edited data set.
+ * before and after compaction of an edited data set, and the main thread's
+ * slowest stall while 10,000 received changes are applied (in the sync worker
+ * vs on the main thread).
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { openCore, type Core } from '../../src-main/core';
 import { FileKeyStore } from '../../src-main/core/db/keystore';
 import { contacts } from '../../src-main/core/db/schema';
@@ -15,7 +17,8 @@ import { Writer } from '../../src-main/core/db/writer';
 import { compactLog } from '../../src-main/core/sync/compact';
 import { createOffice, writeMeta } from '../../src-main/core/sync/identity';
 import { getPeer } from '../../src-main/core/sync/peers';
-import { syncServiceFor } from '../../src-main/core/sync/service';
+import { startApplyWorker, stopApplyWorker } from '../../src-main/core/sync/apply';
+import { BACKGROUND_BATCH, syncServiceFor } from '../../src-main/core/sync/service';
 import { joinOffice, SyncServer, syncWithPeer } from '../../src-main/core/sync/tls';
 import { tempDir } from '../../tests/helpers/core';
 import { round2, type Suite } from '../lib';
@@ -247,6 +250,68 @@ export const syncSuite: Suite = {
           'entries every paired desktop acknowledged: columns overwritten later are dropped, emptied updates and entries older than a purge removed, inserts and the newest purge kept; removed stamps remembered',
       });
       dispose(a);
+    }
+
+    // 6. The main thread while 10,000 received changes are applied in background-sized batches: its slowest
+    //    event-loop stall (monitorEventLoopDelay) and slowest local write while it keeps committing small writes
+    //    (one every 2 ms, as a busy UI would), with the batches applied in the sync worker vs on the main thread.
+    {
+      const stall = async (inWorker: boolean) => {
+        const a = open();
+        const b = open();
+        writeContacts(a, CHANGES);
+        const { server, port } = await serverFor(a);
+        await pairTo(b, server, port);
+        // Both desktops run their worker (A applies B's local writes pushed back at the end).
+        if (inWorker && (!startApplyWorker(a.services) || !startApplyWorker(b.services))) throw new Error('sync bench: no worker');
+        const { db, clock, deviceId } = b.services;
+        const writer = new Writer({ db, clock, deviceId, actorId: null });
+        let writes = 0;
+        let slowestWrite = 0;
+        let done = false;
+        const local = (async () => {
+          while (!done) {
+            const t = performance.now();
+            db.transaction(() => writer.insertRaw(contacts, { familyName: '李', givenName: '娜', nameKey: `本地${writes}`, phones: '[]', emails: '[]' }))();
+            slowestWrite = Math.max(slowestWrite, performance.now() - t);
+            writes++;
+            await new Promise((resolve) => setTimeout(resolve, 2));
+          }
+        })();
+        const histogram = monitorEventLoopDelay({ resolution: 1 });
+        histogram.enable();
+        const t0 = performance.now();
+        const result = await syncWithPeer(b.services, getPeer(b.services.db, a.services.deviceId)!, { host: HOST, port }, { batchSize: BACKGROUND_BATCH });
+        const ms = performance.now() - t0;
+        histogram.disable();
+        done = true;
+        await local;
+        if (result.pulled.applied !== CHANGES) throw new Error('sync bench: not every change arrived');
+        await stopApplyWorker(a.services);
+        await stopApplyWorker(b.services);
+        await server.stop();
+        dispose(a);
+        dispose(b);
+        return { maxMs: histogram.max / 1e6, p99Ms: histogram.percentile(99) / 1e6, slowestWrite, writes, ms };
+      };
+      const onMain = await stall(false);
+      const inWorker = await stall(true);
+      report({
+        name: 'sync.apply10k.mainStall',
+        unit: 'ms',
+        value: round2(inWorker.maxMs),
+        baseline: round2(onMain.maxMs),
+        ratio: round2(inWorker.maxMs / onMain.maxMs),
+        p99: round2(inWorker.p99Ms),
+        baselineP99: round2(onMain.p99Ms),
+        slowestLocalWriteMs: round2(inWorker.slowestWrite),
+        baselineSlowestLocalWriteMs: round2(onMain.slowestWrite),
+        localWrites: inWorker.writes,
+        applyMs: round2(inWorker.ms),
+        baselineApplyMs: round2(onMain.ms),
+        batch: BACKGROUND_BATCH,
+        n: CHANGES,
+      });
     }
   },
 };

@@ -26,8 +26,13 @@ export interface ApplyWorkerData {
   /** The database key, hex. */
   key: string;
   deviceId: string;
-  /** One Int32: set to 1 by the worker once its connection is closed. */
-  released: SharedArrayBuffer;
+  /**
+   * Two Int32 cells. [0] RELEASED: set to 1 by the worker once its connection
+   * is closed. [1] BEAT: counted up by the main thread's event loop while
+   * batches are pending; a worker that sees no beat during a whole transaction
+   * lets the main thread (blocked, perhaps waiting for the write lock) go first.
+   */
+  shared: SharedArrayBuffer;
 }
 
 export type ApplyRequest =
@@ -39,6 +44,10 @@ export type ApplyWorkerReply =
   | { id: number; ok: true; result: ApplyResult }
   | { id: number; ok: false; error: { code: ErrorCode; messageKey: string; params?: Record<string, string | number> } }
   | { id: number; ok: false; error: null; message: string };
+
+export const RELEASED = 0;
+export const BEAT = 1;
+const BEAT_MS = 2;
 
 /** How long a restore or close waits for the batch in progress before going on without the worker. */
 const RELEASE_TIMEOUT_MS = 10_000;
@@ -91,7 +100,8 @@ interface Pending {
 /** The worker thread of one running core; restarted on the next batch after a crash. */
 export class ApplyWorker {
   private worker: Worker | null = null;
-  private released: Int32Array | null = null;
+  private shared: Int32Array | null = null;
+  private beat: NodeJS.Timeout | null = null;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private closed = false;
@@ -111,17 +121,18 @@ export class ApplyWorker {
   /** Starts the thread if none runs. */
   start(): void {
     if (this.worker || this.closed) return;
-    const released = new SharedArrayBuffer(4);
-    const worker = spawn({ file: this.location.file, key: this.location.key.toString('hex'), deviceId: this.ctx.deviceId, released });
+    const shared = new SharedArrayBuffer(8);
+    const worker = spawn({ file: this.location.file, key: this.location.key.toString('hex'), deviceId: this.ctx.deviceId, shared });
     this.worker = worker;
-    this.released = new Int32Array(released);
+    this.shared = new Int32Array(shared);
     this.stats.starts++;
     worker.unref();
     worker.on('message', (reply: ApplyWorkerReply) => this.settle(reply));
     const fail = () => {
       if (this.worker !== worker) return;
       this.worker = null;
-      this.released = null;
+      this.shared = null;
+      this.idle();
       if (!this.closed) this.stats.crashes++;
       const waiting = [...this.pending.values()];
       this.pending.clear();
@@ -135,7 +146,7 @@ export class ApplyWorker {
     const p = this.pending.get(reply.id);
     if (!p) return;
     this.pending.delete(reply.id);
-    if (this.pending.size === 0) this.worker?.unref();
+    if (this.pending.size === 0) this.idle();
     if (reply.ok) {
       this.stats.batches++;
       this.stats.entries += reply.result.applied;
@@ -148,6 +159,24 @@ export class ApplyWorker {
     }
   }
 
+  /** Batches pending: keep the process alive and the beat going. */
+  private busy(): void {
+    this.worker?.ref();
+    if (this.beat) return;
+    const shared = this.shared;
+    this.beat = setInterval(() => {
+      if (!shared) return;
+      Atomics.add(shared, BEAT, 1);
+      Atomics.notify(shared, BEAT);
+    }, BEAT_MS);
+  }
+
+  private idle(): void {
+    this.worker?.unref();
+    if (this.beat) clearInterval(this.beat);
+    this.beat = null;
+  }
+
   /** Applies a checked batch in the worker: one transaction with its cursor. */
   apply(batch: Batch, source: BatchSource | undefined, now: number): Promise<ApplyResult> {
     if (this.closed) return Promise.reject(new HarborError('CONFLICT', 'sync.errors.busy'));
@@ -156,7 +185,7 @@ export class ApplyWorker {
     const id = this.nextId++;
     return new Promise<ApplyResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      worker.ref();
+      this.busy();
       worker.postMessage({ op: 'apply', id, batch, source, now } satisfies ApplyRequest);
     });
   }
@@ -168,11 +197,11 @@ export class ApplyWorker {
    */
   release(): void {
     const worker = this.worker;
-    const flag = this.released;
-    if (!worker || !flag) return;
-    Atomics.store(flag, 0, 0);
+    const shared = this.shared;
+    if (!worker || !shared) return;
+    Atomics.store(shared, RELEASED, 0);
     worker.postMessage({ op: 'release' } satisfies ApplyRequest);
-    if (Atomics.wait(flag, 0, 0, RELEASE_TIMEOUT_MS) === 'timed-out') {
+    if (Atomics.wait(shared, RELEASED, 0, RELEASE_TIMEOUT_MS) === 'timed-out') {
       console.error('[harbor] sync worker did not release the database in time; stopping it');
       this.worker = null;
       void worker.terminate();

@@ -110,30 +110,52 @@ export function checkHello(peer: PeerHello): void {
 
 export { whenIdle };
 
-/** Pulls everything new from one peer, batch after batch. */
+/**
+ * Pulls everything new from one peer, batch after batch. While one batch is
+ * applied (in the sync worker when the service runs), the next one is already
+ * on its way, so small batches (short transactions) cost no extra round trips.
+ */
 export async function pullFrom(ctx: SyncContext, channel: SyncChannel, options: SessionOptions = {}): Promise<SessionResult> {
   const peer = await channel.hello();
   checkHello(peer);
   const source = `peer:${peer.deviceId}`;
+  const limit = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const result: SessionResult = { peer, batches: 0, applied: 0, duplicates: 0, conflicts: 0 };
-  for (;;) {
-    if (options.signal?.aborted) break;
-    const cursor = getCursor(ctx.db, source);
-    const batch = await channel.pull(cursor, options.batchSize ?? DEFAULT_BATCH_SIZE);
-    if (batch.from !== peer.deviceId || batch.start !== cursor || batch.end < cursor) {
-      throw new HarborError('VALIDATION_ERROR', 'sync.errors.bad_batch');
+  let cursor = getCursor(ctx.db, source);
+  let next: Promise<Batch> | null = options.signal?.aborted ? null : channel.pull(cursor, limit);
+  try {
+    while (next) {
+      const batch = await next;
+      next = null;
+      if (batch.from !== peer.deviceId || batch.start !== cursor || batch.end < cursor) {
+        throw new HarborError('VALIDATION_ERROR', 'sync.errors.bad_batch');
+      }
+      // In the sync worker while the sync service runs (see apply.ts); the cursor moves with the batch.
+      const applying = applyReceived(ctx, batch, { name: source, cursor: batch.end, from: cursor });
+      if (batch.more && !options.signal?.aborted) {
+        next = channel.pull(batch.end, limit);
+        // Its failure is seen when it is awaited, after this batch is applied.
+        next.catch(() => undefined);
+      }
+      const applied = await applying;
+      cursor = batch.end;
+      result.batches++;
+      result.applied += applied.applied;
+      result.duplicates += applied.duplicates;
+      result.conflicts += applied.conflicts;
+      if (applied.tables.length > 0) options.events?.emit('data.changed', { tables: applied.tables });
+      options.onBatch?.(applied, batch);
+      // Let the UI's calls in between batches.
+      if (next) await new Promise((resolve) => setImmediate(resolve));
+      // Cancelled meanwhile: the batch already asked for is received (the channel stays in step) but not applied.
+      if (next && options.signal?.aborted) {
+        await next;
+        next = null;
+      }
     }
-    // In the sync worker while the sync service runs (see apply.ts); the cursor moves with the batch.
-    const applied = await applyReceived(ctx, batch, { name: source, cursor: batch.end, from: cursor });
-    result.batches++;
-    result.applied += applied.applied;
-    result.duplicates += applied.duplicates;
-    result.conflicts += applied.conflicts;
-    if (applied.tables.length > 0) options.events?.emit('data.changed', { tables: applied.tables });
-    options.onBatch?.(applied, batch);
-    if (!batch.more) break;
-    // Let the UI's calls in between batches.
-    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    // A failed apply leaves a request in flight: wait for it, so the channel is free for what follows.
+    if (next) await next.catch(() => undefined);
   }
   return result;
 }

@@ -15,16 +15,18 @@ import { HarborError } from '../../../src-shared/errors';
 import { openDatabase, type SqliteDb } from '../db/connection';
 import { Hlc } from '../db/hlc';
 import { applyBatch, type BatchSource, type SyncContext } from './merge';
-import type { ApplyRequest, ApplyWorkerData, ApplyWorkerReply } from './apply';
+import { BEAT, RELEASED, type ApplyRequest, type ApplyWorkerData, type ApplyWorkerReply } from './apply';
 
 const data = workerData as ApplyWorkerData;
-const released = new Int32Array(data.released);
+const shared = new Int32Array(data.shared);
 let db: SqliteDb | null = null;
 let batchNow = Date.now();
 const clock = new Hlc(data.deviceId, null, () => batchNow);
 
 /** A write lock held longer than the busy timeout (a long call on the main thread): try again a few times. */
 const BUSY_ATTEMPTS = 12;
+/** The longest the worker stands aside for a main thread that did not turn its event loop during a batch. */
+const YIELD_MAX_MS = 250;
 
 function connection(): SqliteDb {
   db ??= openDatabase({ file: data.file, key: Buffer.from(data.key, 'hex'), create: false });
@@ -34,8 +36,8 @@ function connection(): SqliteDb {
 function release(): void {
   if (db?.open) db.close();
   db = null;
-  Atomics.store(released, 0, 1);
-  Atomics.notify(released, 0);
+  Atomics.store(shared, RELEASED, 1);
+  Atomics.notify(shared, RELEASED);
 }
 
 function isBusy(error: unknown): boolean {
@@ -46,10 +48,15 @@ function apply(batch: unknown, source: BatchSource | undefined, now: number) {
   batchNow = now;
   const ctx: SyncContext = { db: connection(), clock, deviceId: data.deviceId, now: () => batchNow };
   for (let attempt = 1; ; attempt++) {
+    const beat = Atomics.load(shared, BEAT);
     try {
       return applyBatch(ctx, batch, source);
     } catch (error) {
       if (!isBusy(error) || attempt >= BUSY_ATTEMPTS) throw error;
+    } finally {
+      // No beat from the main thread during the whole transaction: it is busy, or blocked waiting for the
+      // write lock this batch held. Stand aside until its loop turns again, so its write goes first.
+      if (Atomics.load(shared, BEAT) === beat) Atomics.wait(shared, BEAT, beat, YIELD_MAX_MS);
     }
   }
 }
