@@ -4,7 +4,8 @@
  * merged; a worker that dies mid-batch is reported in the sync status, leaves
  * nothing half-applied, and the next round starts a new one that converges.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { contacts, settings } from '../../../src-main/core/db/schema';
@@ -14,7 +15,7 @@ import { createOffice, writeMeta } from '../../../src-main/core/sync/identity';
 import { getCursor } from '../../../src-main/core/sync/merge';
 import { SyncService, syncServiceFor } from '../../../src-main/core/sync/service';
 import { joinOffice, SyncServer } from '../../../src-main/core/sync/tls';
-import { makeTestCore, setUpOffice, tempDir, type TestCore } from '../../helpers/core';
+import { ADMIN, makeTestCore, setUpOffice, tempDir, type TestCore } from '../../helpers/core';
 import { canonicalDump, writeOn } from './helpers';
 
 const cores: TestCore[] = [];
@@ -140,6 +141,39 @@ describe('sync worker thread', () => {
     expect(worker.stats.starts).toBe(2);
     expect(canonicalDump(b)).toEqual(canonicalDump(a));
   }, 120_000);
+
+  it('a restore swaps the file under a running worker: the worker lets go first, then applies to the restored database', async () => {
+    const a = core();
+    const b = core();
+    await setUpOffice(a);
+    bulk(a, 300, 'first');
+    const worker = startApplyWorker(b.services)!;
+    const source = `peer:${a.services.deviceId}`;
+    const first = readBatch(a.services, 0, 5000);
+    await applyReceived(b.services, first, { name: source, cursor: first.end, from: 0 });
+    const { token } = await b.ok('auth.login', { username: ADMIN.username, password: ADMIN.password });
+    const usb = join(b.dir, 'usb');
+    mkdirSync(usb, { recursive: true });
+    await b.ok('backup.setConfig', { targetDir: usb }, token);
+    await b.ok('backup.setPassword', { password: 'backup password 1' }, token);
+    const backup = await b.backup.waitFor((await b.ok('backup.run', {}, token)).jobId);
+    expect(backup.state).toBe('done');
+    // More arrives through the worker, whose connection stays open.
+    bulk(a, 300, 'second');
+    const second = readBatch(a.services, first.end, 5000);
+    await applyReceived(b.services, second, { name: source, cursor: second.end, from: first.end });
+    expect(count(b, "SELECT count(*) AS n FROM settings WHERE id LIKE 'second.%'")).toBe(300);
+
+    const restore = await b.backup.waitFor((await b.ok('backup.restore', { path: backup.path!, password: 'backup password 1' }, token)).jobId);
+    expect(restore).toMatchObject({ state: 'done' });
+    expect(count(b, "SELECT count(*) AS n FROM settings WHERE id LIKE 'second.%'")).toBe(0);
+    expect(getCursor(b.services.db, source)).toBe(first.end);
+    // The same worker applies the rest to the restored file.
+    await applyReceived(b.services, second, { name: source, cursor: second.end, from: first.end });
+    expect(worker.stats).toMatchObject({ batches: 3, starts: 1, crashes: 0 });
+    expect(b.services.db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(canonicalDump(b)).toEqual(canonicalDump(a));
+  }, 60_000);
 
   it('closing the core releases the worker’s connection first, so the database closes cleanly', async () => {
     const a = core();
