@@ -17,6 +17,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { HarborError, type ErrorCode } from '../../../src-shared/errors';
+import type { SqliteDb } from '../db/connection';
 import { SCHEMA_VERSION } from '../db/migrate';
 import { applyBatch, peerNewerError, receiveStamp, type ApplyResult, type BatchSource, type SyncContext } from './merge';
 import { batchSchema, type Batch } from './protocol';
@@ -59,6 +60,25 @@ interface DatabaseLocation {
 
 const locations = new WeakMap<object, DatabaseLocation>();
 const running = new WeakMap<object, ApplyWorker>();
+
+const IMMEDIATE = Symbol('harbor.immediateTransactions');
+
+/**
+ * While the worker writes the same file, a transaction on the main connection
+ * that reads before it writes could not wait for the worker's lock: SQLite
+ * refuses such an upgrade at once (SQLITE_BUSY) instead of calling the busy
+ * handler. So every `db.transaction(fn)` of this connection begins IMMEDIATE:
+ * it waits (busy timeout) for the batch in progress, then holds the lock.
+ * `.deferred` stays available to a caller that only reads. A connection
+ * opened by a restore is adapted at the next batch, before the worker writes.
+ */
+function beginImmediate(db: SqliteDb): void {
+  const marked = db as SqliteDb & { [IMMEDIATE]?: true };
+  if (marked[IMMEDIATE]) return;
+  const transaction = db.transaction.bind(db);
+  Object.defineProperty(db, 'transaction', { value: ((fn) => transaction(fn).immediate) as SqliteDb['transaction'], configurable: true });
+  marked[IMMEDIATE] = true;
+}
 
 /** Called by the core when it opens: where a worker finds the database of these services. */
 export function registerSyncDatabase(services: SyncContext, location: DatabaseLocation): void {
@@ -239,6 +259,7 @@ export function startApplyWorker(ctx: SyncContext): ApplyWorker | null {
   if (worker) return worker;
   const location = locations.get(ctx);
   if (!location) return null;
+  beginImmediate(ctx.db);
   worker = new ApplyWorker(ctx, location);
   running.set(ctx, worker);
   worker.start();
@@ -286,5 +307,6 @@ export async function applyReceived(ctx: SyncContext, rawBatch: unknown, source?
   let newest = '';
   for (const e of batch.entries) if (e.hlc > newest) newest = e.hlc;
   if (newest) receiveStamp(ctx.clock, newest);
+  beginImmediate(ctx.db);
   return worker.apply(batch, source, ctx.now());
 }

@@ -73,7 +73,11 @@ describe('sync worker thread', () => {
     while (!applied) {
       const status = await b.call('system.status', {});
       expect(status.ok).toBe(true);
-      writeOn(b, (w) => w.insertRaw(contacts, { familyName: '王', givenName: `伟${written}`, nameKey: `王伟${written}`, phones: '[]', emails: '[]' }));
+      // A transaction that reads before it writes (as many handlers do) waits for the worker's batch rather than failing.
+      writeOn(b, (w) => {
+        const before = count(b, 'SELECT count(*) AS n FROM contacts');
+        w.insertRaw(contacts, { familyName: '王', givenName: `伟${before}`, nameKey: `王伟${before}`, phones: '[]', emails: '[]' });
+      });
       written++;
       if (!applied) answered++;
       // Calls from the window or the browser arrive as events: let the next one in.
