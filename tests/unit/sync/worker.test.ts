@@ -139,7 +139,12 @@ describe('sync worker thread', () => {
     expect(sent).toBeLessThan(count(a, 'SELECT count(*) AS n FROM change_log'));
 
     worker.apply = apply;
+    // Each batch the worker applies is announced on the main thread, so open screens refresh.
+    const announced = new Set<string>();
+    const off = b.events.on('data.changed', (e) => e.tables.forEach((t) => announced.add(t)));
     await service.runRound();
+    off();
+    expect(announced.has('settings')).toBe(true);
     expect(service.state).toBe('idle');
     expect(service.lastError).toBeNull();
     expect(worker.stats.starts).toBe(2);
