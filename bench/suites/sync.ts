@@ -260,11 +260,12 @@ export const syncSuite: Suite = {
       const stall = async (inWorker: boolean, batchSize: number, work: 'write' | 'read') => {
         const a = open();
         const b = open();
+        // Both desktops run their worker (A applies B's local writes pushed back at the end), started
+        // ahead as the sync service does at launch, so the thread is up when the first batch comes.
+        if (inWorker && (!startApplyWorker(a.services) || !startApplyWorker(b.services))) throw new Error('sync bench: no worker');
         writeContacts(a, CHANGES);
         const { server, port } = await serverFor(a);
         await pairTo(b, server, port);
-        // Both desktops run their worker (A applies B's local writes pushed back at the end).
-        if (inWorker && (!startApplyWorker(a.services) || !startApplyWorker(b.services))) throw new Error('sync bench: no worker');
         const { db, clock, deviceId } = b.services;
         const writer = new Writer({ db, clock, deviceId, actorId: null });
         const list = db.prepare('SELECT id, family_name, given_name FROM contacts ORDER BY name_key LIMIT 50');
