@@ -148,18 +148,20 @@ export class ApplyWorker {
     this.stats.starts++;
     worker.unref();
     worker.on('message', (reply: ApplyWorkerReply) => this.settle(reply));
-    const fail = () => {
-      if (this.worker !== worker) return;
-      this.worker = null;
-      this.shared = null;
-      this.idle();
-      if (!this.closed) this.stats.crashes++;
-      const waiting = [...this.pending.values()];
-      this.pending.clear();
-      for (const p of waiting) p.reject(workerFailed());
-    };
-    worker.on('error', fail);
-    worker.on('exit', fail);
+    worker.on('error', () => this.lost(worker));
+    worker.on('exit', () => this.lost(worker));
+  }
+
+  /** The thread ended (crashed, killed, or closed): its batches fail; the next batch starts a new one. */
+  private lost(worker: Worker): void {
+    if (this.worker !== worker) return;
+    this.worker = null;
+    this.shared = null;
+    this.idle();
+    if (!this.closed) this.stats.crashes++;
+    const waiting = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of waiting) p.reject(workerFailed());
   }
 
   private settle(reply: ApplyWorkerReply): void {
@@ -223,7 +225,7 @@ export class ApplyWorker {
     worker.postMessage({ op: 'release' } satisfies ApplyRequest);
     if (Atomics.wait(shared, RELEASED, 0, RELEASE_TIMEOUT_MS) === 'timed-out') {
       console.error('[harbor] sync worker did not release the database in time; stopping it');
-      this.worker = null;
+      this.lost(worker);
       void worker.terminate();
     }
   }
