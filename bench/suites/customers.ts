@@ -4,7 +4,7 @@
  * and open timings. Bulk create is compared with raw inserts into the same
  * tables, indexes and search index of an encrypted file, measured in this run.
  */
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { v7 as uuidv7 } from 'uuid';
@@ -59,72 +59,86 @@ export const customersSuite: Suite = {
     const COMPANIES = quick ? 5_000 : 100_000;
     const COMPARE = quick ? 10_000 : 50_000;
     const BATCH = 5_000;
-    const dir = tempDir('harbor-bench-');
+    // HARBOR_BENCH_DB=<folder>: seed into that folder and keep it; when it already holds a seeded database, only measure.
+    const reuse = process.env.HARBOR_BENCH_DB;
+    const dir = reuse ?? tempDir('harbor-bench-');
+    const seeded = reuse !== undefined && existsSync(join(dir, 'harbor.db'));
     const core = openCore({ dataDir: dir, keyStore: new FileKeyStore(join(dir, 'harbor.key')) });
-    const admin = await core.dispatcher.call(
-      'system.setup',
-      { officeName: 'Bench', language: 'zh-CN', currency: 'CNY', admin: { displayName: 'Bench', username: 'bench', password: 'bench-password' } },
-      { origin: 'internal' },
-    );
-    if (!admin.ok) throw new Error('setup failed');
-    const token = admin.value.token;
-    const rand = rng(42);
-
-    // Companies through the Writer (the write path every method uses), in batches.
-    const companyIds: string[] = [];
     const db = core.services.db;
-    const writer = new Writer({ db, clock: core.services.clock, deviceId: core.services.deviceId, actorId: admin.value.user.id });
-    for (let start = 0; start < COMPANIES; start += BATCH) {
-      db.transaction(() => {
-        for (let i = start; i < Math.min(COMPANIES, start + BATCH); i++) {
-          const name = `${['海港', '华东', '云杉', '北辰', '蓝湾', '锦程', 'Northwind', 'Contoso'][i % 8]}${i}${i % 2 ? '贸易有限公司' : ' Trading'}`;
-          companyIds.push(
-            writer.insertRaw(companies, { name, nameKey: nameKey(name), city: CITIES[i % CITIES.length], industry: INDUSTRIES[i % INDUSTRIES.length], ownerId: admin.value.user.id }),
-          );
-        }
+    const session = seeded
+      ? await core.dispatcher.call('auth.login', { username: 'bench', password: 'bench-password' }, { origin: 'internal' })
+      : await core.dispatcher.call(
+          'system.setup',
+          { officeName: 'Bench', language: 'zh-CN', currency: 'CNY', admin: { displayName: 'Bench', username: 'bench', password: 'bench-password' } },
+          { origin: 'internal' },
+        );
+    if (!session.ok) throw new Error(JSON.stringify(session.error));
+    const admin = session;
+    const token = admin.value.token;
+    const companyIds = seeded
+      ? (db.prepare('SELECT id FROM companies ORDER BY rowid').all() as { id: string }[]).map((r) => r.id)
+      : await seed();
+
+    async function seed(): Promise<string[]> {
+      const rand = rng(42);
+
+      // Companies through the Writer (the write path every method uses), in batches.
+      const companyIds: string[] = [];
+      const writer = new Writer({ db, clock: core.services.clock, deviceId: core.services.deviceId, actorId: admin.value.user.id });
+      for (let start = 0; start < COMPANIES; start += BATCH) {
+        db.transaction(() => {
+          for (let i = start; i < Math.min(COMPANIES, start + BATCH); i++) {
+            const name = `${['海港', '华东', '云杉', '北辰', '蓝湾', '锦程', 'Northwind', 'Contoso'][i % 8]}${i}${i % 2 ? '贸易有限公司' : ' Trading'}`;
+            companyIds.push(
+              writer.insertRaw(companies, { name, nameKey: nameKey(name), city: CITIES[i % CITIES.length], industry: INDUSTRIES[i % INDUSTRIES.length], ownerId: admin.value.user.id }),
+            );
+          }
+        })();
+      }
+
+      // Bulk create through the API vs raw inserts of the same rows, same tables, indexes and search triggers.
+      const compareRows = Array.from({ length: COMPARE }, (_, i) => contactInput(i, rand, companyIds));
+      let t0 = performance.now();
+      for (let start = 0; start < COMPARE; start += BATCH) {
+        const r = await core.dispatcher.call('contacts.bulkCreate', { contacts: compareRows.slice(start, start + BATCH) }, { token, origin: 'internal' });
+        if (!r.ok) throw new Error(JSON.stringify(r.error));
+      }
+      const apiRate = COMPARE / ((performance.now() - t0) / 1000);
+
+      const rawDir = tempDir('harbor-bench-raw-');
+      const raw = openDatabase({ file: join(rawDir, 'raw.db'), key: Buffer.alloc(32, 9) });
+      migrate(raw, null);
+      const insert = raw.prepare(
+        `INSERT INTO contacts (id, created_at, updated_at, created_by, updated_by, family_name, given_name, name_key, given_key, title, company_id,
+          phones, emails, ims, phone_key, email_key, city, owner_id, custom) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '[]', ?, ?, ?, ?, '{}')`,
+      );
+      const rawRows = compareRows.map((c) => {
+        const phones = JSON.stringify(c.phones);
+        return [c.familyName!, c.givenName!, nameKey(c.familyName, c.givenName), nameKey(c.givenName), c.title, c.companyId ?? null, phones, JSON.stringify(c.emails), c.phones![0]!.number.slice(1), c.emails![0]!.address, c.city];
+      });
+      t0 = performance.now();
+      raw.transaction(() => {
+        const now = Date.now();
+        for (const r of rawRows) insert.run(uuidv7(), now, now, 'u', 'u', ...r.slice(0, 6), r[6], r[7], r[8], r[9], r[10], 'u');
       })();
-    }
+      const rawRate = COMPARE / ((performance.now() - t0) / 1000);
+      raw.close();
+      rmSync(rawDir, { recursive: true, force: true });
+      report({ name: 'contacts.bulkCreate', unit: 'rows/s', value: Math.round(apiRate), baseline: Math.round(rawRate), ratio: round2(apiRate / rawRate), target: '>= 0.30', n: COMPARE });
 
-    // Bulk create through the API vs raw inserts of the same rows, same tables, indexes and search triggers.
-    const compareRows = Array.from({ length: COMPARE }, (_, i) => contactInput(i, rand, companyIds));
-    let t0 = performance.now();
-    for (let start = 0; start < COMPARE; start += BATCH) {
-      const r = await core.dispatcher.call('contacts.bulkCreate', { contacts: compareRows.slice(start, start + BATCH) }, { token, origin: 'internal' });
-      if (!r.ok) throw new Error(JSON.stringify(r.error));
+      // Seed the rest through the API, batched.
+      t0 = performance.now();
+      for (let start = COMPARE; start < CONTACTS; start += BATCH) {
+        const batch = Array.from({ length: Math.min(BATCH, CONTACTS - start) }, (_, k) => contactInput(start + k, rand, companyIds));
+        const r = await core.dispatcher.call('contacts.bulkCreate', { contacts: batch }, { token, origin: 'internal' });
+        if (!r.ok) throw new Error(JSON.stringify(r.error));
+        if ((start + BATCH) % 100_000 === 0) console.error(`seeded ${start + BATCH} contacts in ${Math.round((performance.now() - t0) / 1000)} s`);
+      }
+      report({ name: 'contacts.seed', unit: 's', value: round2((performance.now() - t0) / 1000), n: CONTACTS, companies: COMPANIES });
+      const logBytes = (db.prepare("SELECT sum(length(data)) + count(*) * 60 AS b FROM change_log WHERE tbl = 'contacts'").get() as { b: number }).b;
+      report({ name: 'contacts.changeLogBytesPerRow', unit: 'bytes', value: Math.round(logBytes / CONTACTS) });
+      return companyIds;
     }
-    const apiRate = COMPARE / ((performance.now() - t0) / 1000);
-
-    const rawDir = tempDir('harbor-bench-raw-');
-    const raw = openDatabase({ file: join(rawDir, 'raw.db'), key: Buffer.alloc(32, 9) });
-    migrate(raw, null);
-    const insert = raw.prepare(
-      `INSERT INTO contacts (id, created_at, updated_at, created_by, updated_by, family_name, given_name, name_key, given_key, title, company_id,
-        phones, emails, ims, phone_key, email_key, city, owner_id, custom) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '[]', ?, ?, ?, ?, '{}')`,
-    );
-    const rawRows = compareRows.map((c) => {
-      const phones = JSON.stringify(c.phones);
-      return [c.familyName!, c.givenName!, nameKey(c.familyName, c.givenName), nameKey(c.givenName), c.title, c.companyId ?? null, phones, JSON.stringify(c.emails), c.phones![0]!.number.slice(1), c.emails![0]!.address, c.city];
-    });
-    t0 = performance.now();
-    raw.transaction(() => {
-      const now = Date.now();
-      for (const r of rawRows) insert.run(uuidv7(), now, now, 'u', 'u', ...r.slice(0, 6), r[6], r[7], r[8], r[9], r[10], 'u');
-    })();
-    const rawRate = COMPARE / ((performance.now() - t0) / 1000);
-    raw.close();
-    rmSync(rawDir, { recursive: true, force: true });
-    report({ name: 'contacts.bulkCreate', unit: 'rows/s', value: Math.round(apiRate), baseline: Math.round(rawRate), ratio: round2(apiRate / rawRate), target: '>= 0.30', n: COMPARE });
-
-    // Seed the rest through the API, batched.
-    t0 = performance.now();
-    for (let start = COMPARE; start < CONTACTS; start += BATCH) {
-      const batch = Array.from({ length: Math.min(BATCH, CONTACTS - start) }, (_, k) => contactInput(start + k, rand, companyIds));
-      const r = await core.dispatcher.call('contacts.bulkCreate', { contacts: batch }, { token, origin: 'internal' });
-      if (!r.ok) throw new Error(JSON.stringify(r.error));
-    }
-    report({ name: 'contacts.seed', unit: 's', value: round2((performance.now() - t0) / 1000), n: CONTACTS, companies: COMPANIES });
-    const logBytes = (db.prepare("SELECT sum(length(data)) + count(*) * 60 AS b FROM change_log WHERE tbl = 'contacts'").get() as { b: number }).b;
-    report({ name: 'contacts.changeLogBytesPerRow', unit: 'bytes', value: Math.round(logBytes / CONTACTS) });
 
     // List pages: 50 rows, each sort, with a filter, through the dispatcher.
     const call = async (method: 'contacts.list' | 'companies.list' | 'customers.search', input: unknown) => {
@@ -161,7 +175,6 @@ export const customersSuite: Suite = {
     core.close();
     const open = latency('customers.openDatabase', 5, () => openCore({ dataDir: dir, keyStore: new FileKeyStore(join(dir, 'harbor.key')) }).close());
     report({ ...open, target: 'p95 < 1000', contacts: CONTACTS });
-    if (process.env.HARBOR_BENCH_KEEP) console.error(`kept ${dir}`);
-    else rmSync(dir, { recursive: true, force: true });
+    if (reuse === undefined) rmSync(dir, { recursive: true, force: true });
   },
 };
