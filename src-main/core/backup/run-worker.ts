@@ -2,10 +2,8 @@
  * Starts worker.ts in a worker thread and turns its messages into a promise
  * with progress callbacks and cancellation.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorkerScript } from '../worker-script';
 import type { CheckResult, CopyResult, Progress } from './copy';
 
 export type WorkerRequest =
@@ -40,18 +38,7 @@ export class WorkerFailure extends Error {
  * (tests, the CLI under tsx), or `backup-worker.js` in the built main bundle.
  */
 function startWorker(workerData: WorkerRequest): Worker {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    // From source: load the TypeScript worker through tsx inside the thread.
-    const tsx = createRequire(here).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs');
-    const source = `import(${JSON.stringify(pathToFileURL(tsx).href)}).then((api) => { api.register(); return import(${JSON.stringify(new URL('./worker.ts', here).href)}); });`;
-    return new Worker(source, { eval: true, workerData });
-  }
-  for (const candidate of ['./backup-worker.js', '../backup-worker.js']) {
-    const file = fileURLToPath(new URL(candidate, here));
-    if (existsSync(file)) return new Worker(file, { workerData });
-  }
-  throw new Error('backup worker script not found');
+  return startWorkerScript(import.meta.url, './worker.ts', 'backup-worker.js', workerData);
 }
 
 export function runWorker(request: Extract<WorkerRequest, { op: 'copy' }>, onProgress?: Progress, signal?: AbortSignal): Promise<CopyResult>;

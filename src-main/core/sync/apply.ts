@@ -12,10 +12,8 @@
  * an indexed range read of the change log (by seq, LIMIT), as cheap as a list
  * query.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorkerScript } from '../worker-script';
 import { HarborError, type ErrorCode } from '../../../src-shared/errors';
 import type { SqliteDb } from '../db/connection';
 import { SCHEMA_VERSION } from '../db/migrate';
@@ -99,17 +97,7 @@ function workerFailed(): HarborError {
  * (tests, the CLI under tsx), or `sync-worker.js` in the built main bundle.
  */
 function spawn(workerData: ApplyWorkerData): Worker {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    const tsx = createRequire(here).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs');
-    const source = `import(${JSON.stringify(pathToFileURL(tsx).href)}).then((api) => { api.register(); return import(${JSON.stringify(new URL('./worker.ts', here).href)}); });`;
-    return new Worker(source, { eval: true, workerData });
-  }
-  for (const candidate of ['./sync-worker.js', '../sync-worker.js']) {
-    const file = fileURLToPath(new URL(candidate, here));
-    if (existsSync(file)) return new Worker(file, { workerData });
-  }
-  throw new Error('sync worker script not found');
+  return startWorkerScript(import.meta.url, './worker.ts', 'sync-worker.js', workerData);
 }
 
 interface Pending {
