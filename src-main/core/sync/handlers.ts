@@ -6,7 +6,8 @@ import { cachedStatement } from '../db/writer';
 import { syncRemovedDevices } from '../db/schema';
 import { getConflict, listConflicts, resolveConflict, restoreConflict, tablePermissions } from './conflicts';
 import { readMeta, writeMeta } from './identity';
-import { getPeer, listPeers, notePeerContact, removePeer } from './peers';
+import { getPeer, listPeers, notePeerContact, removalStamps, removePeer } from './peers';
+import { withdrawAfterRemoval } from './merge';
 import { pendingFor, syncServiceFor } from './service';
 
 function can(ctx: CallContext, permission: Permission): boolean {
@@ -83,10 +84,13 @@ export const syncHandlers: HandlerGroup<
   'sync.unpair'({ deviceId }, ctx) {
     const peer = getPeer(ctx.db, deviceId);
     if (!peer || !removePeer(ctx.db, deviceId, ctx.services.now())) throw new HarborError('NOT_FOUND');
-    // Office-wide: the removal travels to every desktop with the office data, and each one refuses the device.
-    const listed = ctx.write.get(syncRemovedDevices, deviceId);
-    if (!listed) ctx.write.insertRaw(syncRemovedDevices, { id: deviceId, name: peer.name, fingerprint: peer.fingerprint });
-    else if (listed.deletedAt !== null) ctx.write.restore(syncRemovedDevices, deviceId);
+    // Office-wide: the removal travels to every desktop with the office data, and each one refuses the device
+    // and what it writes from now on. Anything it wrote after the removal that arrived here already is withdrawn.
+    if (!ctx.write.get(syncRemovedDevices, deviceId)) {
+      ctx.write.insertRaw(syncRemovedDevices, { id: deviceId, name: peer.name, fingerprint: peer.fingerprint });
+      const withdrawn = withdrawAfterRemoval(ctx.services, deviceId, removalStamps(ctx.db).get(deviceId)!);
+      for (const t of withdrawn.tables) ctx.write.touched.add(t);
+    }
     ctx.audit.target = `device:${deviceId}`;
     return { ok: true as const };
   },

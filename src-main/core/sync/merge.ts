@@ -27,6 +27,15 @@
  * Received entries are stored in change_log with their original stamp and
  * device id, so they are relayed to third desktops; an entry whose stamp is
  * already there is ignored.
+ *
+ * Removed devices. An entry whose author the office removed, stamped after
+ * the removal, is refused: never stored, never applied, never relayed, on
+ * every desktop that knows the removal. A desktop that learns a removal
+ * late (it relayed the removed device's entries before) withdraws what it had
+ * taken: those entries leave its change log and the rows they touched are
+ * folded again without them. Because every removal counts (peers.ts), the
+ * set of refused entries only grows as a desktop learns more, so refusing on
+ * arrival and withdrawing later end in the same rows everywhere.
  */
 import { HarborError } from '../../../src-shared/errors';
 import type { SqliteDb } from '../db/connection';
@@ -35,6 +44,7 @@ import { SCHEMA_VERSION } from '../db/migrate';
 import { SYNCED_TABLES } from '../db/schema';
 import { cachedStatement, tableInfo } from '../db/writer';
 import { batchSchema, BOOKKEEPING_COLUMNS, type Batch, type WireEntry } from './protocol';
+import { removalStamps, writtenAfterRemoval } from './peers';
 
 export interface SyncContext {
   db: SqliteDb;
@@ -69,6 +79,8 @@ export interface ApplyResult {
   received: number;
   applied: number;
   duplicates: number;
+  /** Entries written by a removed device after its removal: refused on arrival or withdrawn. */
+  refused: number;
   conflicts: number;
   tables: string[];
 }
@@ -176,7 +188,8 @@ export function applyBatch(ctx: SyncContext, rawBatch: Batch | unknown, source?:
     if (source?.from !== undefined && getCursor(db, source.name) !== source.from) {
       throw new HarborError('CONFLICT', 'sync.errors.out_of_order');
     }
-    const result: ApplyResult = { received: batch.entries.length, applied: 0, duplicates: 0, conflicts: 0, tables: [] };
+    const result: ApplyResult = { received: batch.entries.length, applied: 0, duplicates: 0, refused: 0, conflicts: 0, tables: [] };
+    const removals = removalStamps(db);
     const tables = new Set<string>();
     const byRow = new Map<string, WireEntry[]>();
     const inLog = cachedStatement(db, 'SELECT 1 FROM change_log WHERE hlc = ?');
@@ -186,6 +199,10 @@ export function applyBatch(ctx: SyncContext, rawBatch: Batch | unknown, source?:
     for (const e of batch.entries) {
       if (inBatch.has(e.hlc) || seen(e.hlc)) {
         result.duplicates++;
+        continue;
+      }
+      if (writtenAfterRemoval(removals, e)) {
+        result.refused++;
         continue;
       }
       inBatch.add(e.hlc);
@@ -200,12 +217,56 @@ export function applyBatch(ctx: SyncContext, rawBatch: Batch | unknown, source?:
       result.applied += entries.length;
       if (tablesByName.has(tbl)) tables.add(tbl);
     }
+    // Removals that arrived with this batch: what their devices wrote after them is withdrawn.
+    if ([...byRow.keys()].some((k) => k.startsWith(`${REMOVALS_TABLE}\u0000`))) {
+      for (const [device, stamp] of removalStamps(db)) {
+        if (removals.get(device) === stamp) continue;
+        const withdrawn = withdrawAfterRemoval(ctx, device, stamp);
+        result.refused += withdrawn.entries;
+        for (const t of withdrawn.tables) tables.add(t);
+      }
+    }
     // Rows set aside earlier may fit now (their insert or a freed unique value arrived, here or by a local edit).
     for (const t of retryPending(ctx, byRow)) tables.add(t);
     if (source) setCursor(db, source.name, source.cursor, ctx.now());
     result.tables = [...tables];
     return result;
   }).immediate();
+}
+
+const REMOVALS_TABLE = 'sync_removed_devices';
+
+/**
+ * Takes back what `device` wrote after `stamp` (its removal): the entries
+ * leave the change log (with their bases and the conflicts they took part
+ * in), and every row they touched is folded again from what remains. Runs
+ * in the caller's transaction; returns the entries withdrawn and the tables
+ * whose rows changed.
+ */
+export function withdrawAfterRemoval(ctx: SyncContext, device: string, stamp: string): { entries: number; tables: string[] } {
+  const { db } = ctx;
+  const rows = cachedStatement(db, 'SELECT seq, hlc, tbl, row_id AS rowId FROM change_log WHERE hlc > ? AND device_id = ?').all(stamp, device) as {
+    seq: number;
+    hlc: string;
+    tbl: string;
+    rowId: string;
+  }[];
+  if (rows.length === 0) return { entries: 0, tables: [] };
+  const touched = new Map<string, { tbl: string; rowId: string }>();
+  for (const r of rows) {
+    cachedStatement(db, 'DELETE FROM change_log WHERE seq = ?').run(r.seq);
+    cachedStatement(db, 'DELETE FROM sync_entry_base WHERE hlc = ?').run(r.hlc);
+    cachedStatement(db, 'DELETE FROM sync_conflicts WHERE tbl = ? AND row_id = ? AND (lost_hlc = ? OR won_hlc = ?)').run(r.tbl, r.rowId, r.hlc, r.hlc);
+    touched.set(`${r.tbl}\u0000${r.rowId}`, { tbl: r.tbl, rowId: r.rowId });
+  }
+  const tables = new Set<string>();
+  for (const { tbl, rowId } of touched.values()) {
+    // Rebuilt from scratch: a column only the withdrawn entries set must not keep their value.
+    materialize(ctx, tbl, rowId, loadHistory(db, ctx.deviceId, tbl, rowId), true);
+    if (tablesByName.has(tbl)) tables.add(tbl);
+  }
+  for (const t of retryPending(ctx, touched)) tables.add(t);
+  return { entries: rows.length, tables: [...tables] };
 }
 
 /** Merges a remote stamp into the local clock; a clock absurdly far ahead is refused. */

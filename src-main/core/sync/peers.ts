@@ -4,6 +4,11 @@
  * synced `sync_removed_devices` table (by id, or by the certificate it was
  * paired with) counts as removed here too, whatever this desktop's own pairing
  * says, as soon as the list has arrived.
+ *
+ * A removal is permanent for that device id and certificate (a desktop let
+ * back in pairs again under a new identity, see `rejoin` in tls.ts), and it
+ * takes effect at its clock stamp: what the removed device wrote after that
+ * stamp is refused on every desktop, however it arrives (see merge.ts).
  */
 import type { SqliteDb } from '../db/connection';
 import { cachedStatement } from '../db/writer';
@@ -26,7 +31,7 @@ const COLUMNS = `device_id AS deviceId, name, fingerprint, cert_pem AS certPem, 
 
 /** Not removed on this desktop nor anywhere in the office (as far as this desktop has heard). */
 const ACTIVE = `removed_at IS NULL AND NOT EXISTS (SELECT 1 FROM sync_removed_devices r
-  WHERE r.deleted_at IS NULL AND (r.id = sync_peers.device_id OR r.fingerprint = sync_peers.fingerprint))`;
+  WHERE r.id = sync_peers.device_id OR r.fingerprint = sync_peers.fingerprint)`;
 
 export function listPeers(db: SqliteDb, includeRemoved = false): PeerRow[] {
   return cachedStatement(db, `SELECT ${COLUMNS} FROM sync_peers ${includeRemoved ? '' : `WHERE ${ACTIVE}`} ORDER BY added_at`).all() as PeerRow[];
@@ -48,7 +53,7 @@ export function activePeerByFingerprint(db: SqliteDb, fingerprint: string): Peer
 /** Whether the office removed this device (by id) or the certificate it was paired with (by fingerprint). */
 export function isRemovedDevice(db: SqliteDb, device: { deviceId?: string | null; fingerprint?: string | null }): boolean {
   return Boolean(
-    cachedStatement(db, 'SELECT 1 FROM sync_removed_devices WHERE deleted_at IS NULL AND (id = ? OR fingerprint = ?) LIMIT 1').get(
+    cachedStatement(db, 'SELECT 1 FROM sync_removed_devices WHERE id = ? OR fingerprint = ? LIMIT 1').get(
       device.deviceId ?? null,
       device.fingerprint ?? null,
     ),
@@ -85,4 +90,27 @@ export function notePeerContact(db: SqliteDb, deviceId: string, fields: { at?: n
     `UPDATE sync_peers SET last_contact_at = coalesce(?, last_contact_at), last_error = ?, schema_version = coalesce(?, schema_version),
        address = coalesce(?, address) WHERE device_id = ?`,
   ).run(fields.at ?? null, fields.error ?? null, fields.schemaVersion ?? null, fields.address ?? null, deviceId);
+}
+
+/**
+ * When each removed device stopped counting: the stamp of the earliest
+ * removal of it (two desktops may remove the same device concurrently; the
+ * earlier removal wins). Read from the removal rows' insert entries in the
+ * change log, which compaction keeps. Every removal counts, whoever wrote it:
+ * a removal only takes trust away, and honouring all of them keeps the rule
+ * monotone (learning more can only refuse more), which lets a desktop drop a
+ * refused entry for good the moment it sees it.
+ */
+export function removalStamps(db: SqliteDb): Map<string, string> {
+  const rows = cachedStatement(
+    db,
+    "SELECT row_id AS device, min(hlc) AS stamp FROM change_log WHERE tbl = 'sync_removed_devices' AND op = 'insert' GROUP BY row_id",
+  ).all() as { device: string; stamp: string }[];
+  return new Map(rows.map((r) => [r.device, r.stamp]));
+}
+
+/** Whether an entry (by its author and stamp) was written after the office removed its author. */
+export function writtenAfterRemoval(stamps: Map<string, string>, entry: { device: string; hlc: string }): boolean {
+  const removed = stamps.get(entry.device);
+  return removed !== undefined && entry.hlc > removed;
 }

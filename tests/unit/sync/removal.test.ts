@@ -24,6 +24,15 @@ afterEach(async () => {
   await cores.dispose();
 });
 const core = (): TestCore => cores.make();
+/** Lets the wall clock move on, so a write made next is stamped after everything before it on any desktop. */
+const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
+/** Entries of `device` in a desktop's change log, in order. */
+const identity = (x: TestCore) => officeIdentity(x.services.db, x.services.deviceId)!;
+const adminIdOf = (x: TestCore) => (x.services.db.prepare("SELECT id FROM users WHERE username = 'admin'").get() as { id: string }).id;
+const entriesBy = (x: TestCore, device: string) =>
+  (x.services.db.prepare('SELECT hlc, data FROM change_log WHERE device_id = ? ORDER BY hlc').all(device) as { hlc: string; data: string }[]).map(
+    (e) => JSON.parse(e.data) as Record<string, unknown>,
+  );
 
 async function serve(c: TestCore, name: string): Promise<{ server: SyncServer; port: number }> {
   const server = new SyncServer({ ctx: c.services, host: HOST, port: 0, deviceName: () => name });
@@ -64,24 +73,35 @@ async function office() {
   return { a, b, c, admin, sync, serverB, ports };
 }
 
+/** The office above after A removed C, with a shared folder to use. */
+async function officeWithoutC() {
+  const o = await office();
+  await o.a.ok('sync.unpair', { deviceId: o.c.services.deviceId }, o.admin);
+  return { ...o, folder: tempDir('harbor-share-'), adminId: adminIdOf(o.a) };
+}
+
 describe('removing a device from the office', () => {
   it('A removes C; B refuses C once it learned it from A; C is told and keeps nothing from the others', async () => {
     const { a, b, c, admin, sync } = await office();
-    const adminId = (a.services.db.prepare("SELECT id FROM users WHERE username = 'admin'").get() as { id: string }).id;
+    const adminId = adminIdOf(a);
 
     await a.ok('sync.unpair', { deviceId: c.services.deviceId }, admin);
     expect(isRemovedDevice(a.services.db, { deviceId: c.services.deviceId })).toBe(true);
     await expect(sync(c, a)).rejects.toMatchObject({ messageKey: 'sync.errors.device_removed' });
 
     // B has not heard of it yet: C still syncs with B (trust follows what each desktop has learned).
+    await tick();
+    const themeBefore = b.services.db.prepare('SELECT theme FROM users WHERE id = ?').get(adminId);
     writeOn(c, (w) => w.update(users, adminId, { theme: 'dark' }));
     await sync(c, b);
     expect(b.services.db.prepare('SELECT theme FROM users WHERE id = ?').get(adminId)).toEqual({ theme: 'dark' });
 
-    // A's removal travels to B with the office data, like any record.
+    // A's removal travels to B with the office data, like any record; B withdraws what C wrote after it.
     await sync(b, a);
     expect(isRemovedDevice(b.services.db, { deviceId: c.services.deviceId })).toBe(true);
     expect(listPeers(b.services.db).map((p) => p.deviceId)).toEqual([a.services.deviceId]);
+    expect(b.services.db.prepare('SELECT theme FROM users WHERE id = ?').get(adminId)).toEqual(themeBefore);
+    expect(canonicalDump(b)).toEqual(canonicalDump(a));
 
     writeOn(c, (w) => w.update(users, adminId, { displayName: 'written on C after its removal' }));
     const onB = snapshot(b, TABLES);
@@ -95,6 +115,60 @@ describe('removing a device from the office', () => {
     await sync(b, a);
     expect(canonicalDump(b)).toEqual(canonicalDump(a));
     expect(a.services.db.prepare('SELECT display_name AS name FROM users WHERE id = ?').get(adminId)).toEqual({ name: ADMIN.displayName });
+  });
+
+  it('relayed: what a removed device wrote after its removal reaches no desktop, however it travels; what it wrote before does', async () => {
+    const { a, b, c, admin, sync } = await office();
+    const adminId = adminIdOf(a);
+    const idC = c.services.deviceId;
+
+    // Before its removal C writes one change it keeps to itself for now.
+    writeOn(c, (w) => w.update(users, adminId, { language: 'en' }));
+    await tick();
+    await a.ok('sync.unpair', { deviceId: idC }, admin);
+    await tick();
+    // After it, not knowing: a new user and an edit of an existing field.
+    writeOn(c, (w) => {
+      w.update(users, adminId, { displayName: 'written on C after its removal' });
+      w.insert(users, { username: 'c.after', displayName: 'C after', role: 'read_only', passwordHash: 'x' });
+    });
+    // B has not heard of the removal: it takes all of it from C...
+    await sync(c, b);
+    expect(b.services.db.prepare("SELECT count(*) AS n FROM users WHERE username = 'c.after'").get()).toEqual({ n: 1 });
+    // ...and relays it to A when they sync (B pushes, then pulls the removal): A refuses C's later entries,
+    // B withdraws them once it learns the removal. Both keep what C wrote before.
+    const result = await sync(b, a);
+    expect(result.pulled.applied).toBeGreaterThan(0);
+    for (const x of [a, b]) {
+      expect(x.services.db.prepare('SELECT display_name AS name, language FROM users WHERE id = ?').get(adminId)).toEqual({
+        name: ADMIN.displayName,
+        language: 'en',
+      });
+      expect(x.services.db.prepare("SELECT count(*) AS n FROM users WHERE username = 'c.after'").get()).toEqual({ n: 0 });
+      expect(entriesBy(x, idC).filter((d) => 'display_name' in d || d.username === 'c.after')).toEqual([]);
+      expect(x.services.db.prepare('SELECT count(*) AS n FROM sync_pending').get()).toEqual({ n: 0 });
+    }
+    expect(canonicalDump(b)).toEqual(canonicalDump(a));
+    // Nothing of it comes back later, by any path: B's log no longer holds it, and a copy relayed again is refused.
+    const again = await sync(b, a);
+    expect(again.pulled.applied).toBe(0);
+    expect(canonicalDump(b)).toEqual(canonicalDump(a));
+  });
+
+  it('the same on a desktop that relays through the shared folder before it learns of the removal', async () => {
+    const { a, b, c, sync, folder, adminId } = await officeWithoutC();
+    const id = identity;
+    await tick();
+    writeOn(c, (w) => w.update(users, adminId, { theme: 'dark' }));
+    await sync(c, b);
+    // B writes its log, C's later entry included, to the folder before it learns anything; A reads it.
+    publishToFolder(b.services, id(b), folder);
+    const report = await collectFromFolder(a.services, id(a), folder);
+    expect(report.refused).toEqual([]);
+    expect(a.services.db.prepare('SELECT theme FROM users WHERE id = ?').get(adminId)).not.toEqual({ theme: 'dark' });
+    await sync(b, a);
+    expect(canonicalDump(b)).toEqual(canonicalDump(a));
+    expect(entriesBy(a, c.services.deviceId).filter((d) => d.theme === 'dark')).toEqual([]);
   });
 
   it('a removed device is not admitted again by a pairing, old or new', async () => {
@@ -166,11 +240,8 @@ describe('removing a device from the office', () => {
   });
 
   it('shared folder: batches of a removed device are refused once the removal is known; the device learns it there too', async () => {
-    const { a, b, c, admin, sync } = await office();
-    const folder = tempDir('harbor-share-');
-    const id = (x: TestCore) => officeIdentity(x.services.db, x.services.deviceId)!;
-    const adminId = (a.services.db.prepare("SELECT id FROM users WHERE username = 'admin'").get() as { id: string }).id;
-    await a.ok('sync.unpair', { deviceId: c.services.deviceId }, admin);
+    const { a, b, c, sync, folder, adminId } = await officeWithoutC();
+    const id = identity;
     await sync(b, a);
     writeOn(c, (w) => w.update(users, adminId, { displayName: 'from removed C' }));
     publishToFolder(c.services, id(c), folder);
