@@ -18,6 +18,7 @@ import { Dispatcher } from './rpc/dispatcher';
 import { handlers } from './rpc/handlers';
 import { BackupService } from './backup/service';
 import { registerSyncDatabase, releaseSyncDatabase } from './sync/apply';
+import { adoptRestoredSync, syncStateBeforeRestore } from './sync/restore';
 
 export const DB_FILE = 'harbor.db';
 
@@ -89,6 +90,8 @@ export function openCore(options: CoreOptions): Core {
   // `install` throws, the untouched old file is reopened.
   const reopen = (install: () => void) => {
     releaseSyncDatabase(services, false);
+    // This desktop's sync identity survives the swap; the restored file is fixed up before use (sync/restore.ts).
+    const syncBefore = syncStateBeforeRestore(services.db);
     services.db.pragma('wal_checkpoint(TRUNCATE)');
     services.db.close();
     let failure: unknown = null;
@@ -100,6 +103,7 @@ export function openCore(options: CoreOptions): Core {
     const next = openDatabase({ file: dbFile, key, create: false });
     try {
       migrate(next, dbFile);
+      if (!failure) adoptRestoredSync(next, syncBefore);
     } catch (error) {
       next.close();
       throw error;

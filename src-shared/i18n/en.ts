@@ -124,6 +124,7 @@ export const en = {
       setup_joined: 'This desktop has joined an office: its data and user accounts arrive from the other desktops. Sign in with your office account instead of setting up a new office.',
       device_removed: 'This desktop was removed from the office and no longer syncs. Its data stays on it. To sync again, start from an empty desktop and join the office anew.',
       peer_removed: 'That desktop was removed from the office; it is refused.',
+      restored_other_office: 'Sync is off: the restored copy belongs to another office, or was made on another desktop. This desktop took no identity from it. An administrator can pair it into its office again with a pairing code (Join again).',
       not_restorable: 'This value can no longer be restored (the record was deleted or it was already handled).',
       out_of_order: 'Changes arrived out of order; sync will resume from the right place.',
       folder: 'The shared folder cannot be read or written. Check that it is available.',

@@ -11,17 +11,37 @@ import { SCHEMA_VERSION } from '../db/migrate';
 import { cachedStatement } from '../db/writer';
 import type { CoreEvents } from '../events';
 import { applyReceived, whenIdle } from './apply';
-import { getCursor, loadHistory, peerNewerError, type ApplyResult, type SyncContext } from './merge';
+import { getCursor, loadHistory, peerNewerError, resetCursor, type ApplyResult, type SyncContext } from './merge';
+import { readMeta, writeMeta } from './identity';
+import { logId } from './restore';
 import { DEFAULT_BATCH_SIZE, PROTOCOL_VERSION, type Batch, type WireEntry } from './protocol';
 
 export interface PeerHello {
   protocol: number;
   deviceId: string;
   schemaVersion: number;
+  /** The id of the device's log; a new one (after a restore) means: read it again from the start. */
+  log?: string;
 }
 
 export function localHello(ctx: SyncContext): PeerHello {
-  return { protocol: PROTOCOL_VERSION, deviceId: ctx.deviceId, schemaVersion: SCHEMA_VERSION };
+  return { protocol: PROTOCOL_VERSION, deviceId: ctx.deviceId, schemaVersion: SCHEMA_VERSION, log: logId(ctx.db) };
+}
+
+/**
+ * Notes the log id a peer announced. When it differs from the one last seen
+ * (its database was restored since), this desktop's position in that log is
+ * forgotten, so the whole log is read again. Returns whether it was.
+ */
+export function notePeerLog(ctx: SyncContext, peerId: string, log: unknown): boolean {
+  if (typeof log !== 'string' || log.length === 0 || log.length > 64) return false;
+  const key = `peer_log:${peerId}`;
+  const known = readMeta(ctx.db, key);
+  if (known === log) return false;
+  writeMeta(ctx.db, key, log);
+  if (known === null) return false;
+  resetCursor(ctx.db, `peer:${peerId}`);
+  return true;
 }
 
 interface LogRow {

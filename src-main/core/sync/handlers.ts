@@ -40,7 +40,8 @@ export const syncHandlers: HandlerGroup<
       deviceName: service.deviceName(),
       port: service.port,
       lastSyncAt: service.lastSyncAt,
-      lastError: service.lastError,
+      // A restore that left the office says so until this desktop pairs again (restore.ts).
+      lastError: service.lastError ?? (readMeta(ctx.db, 'notice') ? { messageKey: readMeta(ctx.db, 'notice')! } : null),
       peers: listPeers(ctx.db).length,
       openConflicts,
       folder: readMeta(ctx.db, 'folder'),

@@ -90,6 +90,9 @@ export function adoptOffice(db: SqliteDb, officeId: string, officeKey: Buffer): 
   db.transaction(() => {
     writeMeta(db, 'office_id', officeId);
     writeMeta(db, 'office_key', officeKey.toString('hex'));
+    // A desktop that left its office by a restore (restore.ts) belongs to one again.
+    writeMeta(db, 'notice', null);
+    writeMeta(db, 'data_office', null);
   })();
 }
 

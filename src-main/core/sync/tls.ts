@@ -20,7 +20,7 @@ import type { AddressInfo } from 'node:net';
 import { HarborError } from '../../../src-shared/errors';
 import { SCHEMA_VERSION } from '../db/migrate';
 import type { CoreEvents } from '../events';
-import { localHello, logHead, pullFrom, readBatch, whenIdle, type PeerHello, type SessionOptions, type SessionResult, type SyncChannel } from './exchange';
+import { localHello, logHead, notePeerLog, pullFrom, readBatch, whenIdle, type PeerHello, type SessionOptions, type SessionResult, type SyncChannel } from './exchange';
 import { applyReceived } from './apply';
 import { adoptOffice, deviceCertificate, officeIdentity, open, seal, type OfficeIdentity } from './identity';
 import { getCursor, peerNewerError, resetCursor, setCursor, type SyncContext } from './merge';
@@ -154,13 +154,15 @@ export class SyncServer {
     switch (msg.t) {
       case 'hello': {
         const theirs = Number(msg.schemaVersion);
+        // The client's log was replaced (restored): its pushes are taken again from the start, and it is told so.
+        const reread = notePeerLog(ctx, peer.deviceId, msg.log);
         notePeerContact(ctx.db, peer.deviceId, {
           at: ctx.now(),
           schemaVersion: theirs,
           error: theirs < SCHEMA_VERSION ? 'sync.errors.peer_older' : theirs > SCHEMA_VERSION ? 'sync.errors.peer_newer' : null,
         });
         this.options.onPeerChange?.();
-        return { t: 'hello', ...localHello(ctx), head: logHead(ctx) };
+        return { t: 'hello', ...localHello(ctx), head: logHead(ctx), reread };
       }
       case 'pull': {
         const after = Number(msg.after);
@@ -348,12 +350,15 @@ export async function syncWithPeer(
     // Logs that went backwards were restored from a backup. The peer's: read it again from the start.
     // This desktop's (the peer has read further than it now reaches): send it again from the start, and
     // take back this desktop's own entries that the restore lost. Entries already present are skipped.
+    // The same after any restore, told by the log ids: each side reads the other's replaced log from the start.
+    await whenIdle(ctx);
+    notePeerLog(ctx, peer.deviceId, answer.log);
     let cursor = Number((await conn.framed.request({ t: 'cursor', have: getCursor(ctx.db, source) })).cursor);
     await whenIdle(ctx);
     if (Number(answer.head) < getCursor(ctx.db, source)) resetCursor(ctx.db, source);
     let restart = cursor > logHead(ctx);
     if (restart) cursor = 0;
-    const includeOwn = restart;
+    const includeOwn = restart || answer.reread === true;
     const pull: SyncChannel['pull'] = async (after, limit) =>
       (await conn.framed.request({ t: 'pull', after, limit, includeOwn })).batch as Batch;
     // A newer peer's changes wait until this desktop is updated; this desktop's own changes still go
