@@ -10,7 +10,10 @@
  * renamed, moved, truncated (half-copied) or altered file fails to open. Such
  * a file is skipped and retried on the next run; the files after it wait, so a
  * reader's cursor for each device only moves over contiguous, fully applied
- * files, each in one transaction with its cursor.
+ * files. A file is applied in slices of BACKGROUND_BATCH entries, each one
+ * short transaction (in the sync worker while the service runs) that saves
+ * how far into the file it got; an interrupted file resumes there, and the
+ * last slice moves the device's cursor past the file.
  *
  * Clean-up. Next to the sub-folders each device keeps one small sealed state
  * file, `<folder>/<officeId>/<deviceId>.state`, which only it writes (temp
@@ -36,7 +39,7 @@ import { getCursor, resetCursor, setCursor, type SyncContext } from './merge';
 import { cachedStatement } from '../db/writer';
 import { isRemovedDevice } from './peers';
 import { open, readMeta, seal, writeMeta, type OfficeIdentity } from './identity';
-import { DEFAULT_BATCH_SIZE } from './protocol';
+import { BACKGROUND_BATCH, DEFAULT_BATCH_SIZE, type Batch } from './protocol';
 import type { CoreEvents } from '../events';
 
 const FILE_RE = /^(\d{12})-(\d{12})\.batch$/;
@@ -190,13 +193,63 @@ export function publishToFolder(ctx: SyncContext, identity: OfficeIdentity, fold
   return written;
 }
 
-/** Applies other devices' new files, in order, each file all or nothing. */
+export interface FolderOptions {
+  /** Entries applied per transaction (default BACKGROUND_BATCH). */
+  slice?: number;
+  /** Files nobody read are deleted by their writer after this long (default FOLDER_GRACE_MS). */
+  graceMs?: number;
+}
+
+const partCursor = (dirName: string, fileStart: number) => `folder-part:${dirName}:${fileStart}`;
+
+/** Forgets how far into files of a sub-folder this device had got (they were cleaned up unread). */
+function forgetParts(ctx: SyncContext, dirName: string): void {
+  const prefix = `folder-part:${dirName}:`;
+  cachedStatement(ctx.db, 'DELETE FROM sync_cursors WHERE substr(source, 1, ?) = ?').run(prefix.length, prefix);
+}
+
+/**
+ * Applies one file's batch a slice at a time, from where an earlier run
+ * stopped; each slice moves the count of entries done, the last one the
+ * sub-folder's cursor. Returns the entries applied.
+ */
+async function applyInSlices(
+  ctx: SyncContext,
+  batch: Batch,
+  source: string,
+  dirName: string,
+  file: { start: number; end: number },
+  slice: number,
+  events?: CoreEvents,
+): Promise<number> {
+  const part = partCursor(dirName, file.start);
+  const total = batch.entries.length;
+  let applied = 0;
+  for (let from = Math.min(getCursor(ctx.db, part), total); ; ) {
+    const to = Math.min(total, from + slice);
+    const last = to >= total;
+    const result = await applyReceived(ctx, { ...batch, entries: batch.entries.slice(from, to) }, {
+      name: source,
+      cursor: file.end,
+      from: file.start,
+      part: { name: part, from, to, last },
+    });
+    applied += result.applied;
+    if (result.tables.length > 0) events?.emit('data.changed', { tables: result.tables });
+    if (last) return applied;
+    from = to;
+  }
+}
+
+/** Applies other devices' new files, in order, each file in slices (see above). */
 export async function collectFromFolder(
   ctx: SyncContext,
   identity: OfficeIdentity,
   folder: string,
   events?: CoreEvents,
+  options: FolderOptions = {},
 ): Promise<Omit<FolderReport, 'written' | 'deleted'>> {
+  const slice = Math.max(1, options.slice ?? BACKGROUND_BATCH);
   const report: Omit<FolderReport, 'written' | 'deleted'> = { applied: 0, files: 0, skipped: [], refused: [], gaps: [] };
   const officeDir = join(folder, identity.officeId);
   if (!existsSync(officeDir)) return report;
@@ -214,6 +267,7 @@ export async function collectFromFolder(
     if (before < floor) {
       await whenIdle(ctx);
       setCursor(ctx.db, source, floor, ctx.now());
+      forgetParts(ctx, dirName);
       report.gaps.push({ device, dir: dirName, from: before, to: floor });
     }
     for (const f of listBatchFiles(join(officeDir, dirName))) {
@@ -233,17 +287,15 @@ export async function collectFromFolder(
       } catch {
         batch = null;
       }
-      const b = batch as { from?: string; start?: number; end?: number } | null;
-      if (!b || b.from !== device || b.start !== f.start || b.end !== f.end) {
+      const b = batch as { from?: string; start?: number; end?: number; entries?: unknown } | null;
+      if (!b || b.from !== device || b.start !== f.start || b.end !== f.end || !Array.isArray(b.entries)) {
         report.skipped.push({ device, file: f.file });
         break;
       }
       try {
-        // In the sync worker while the sync service runs; the cursor moves with the file.
-        const result = await applyReceived(ctx, batch, { name: source, cursor: f.end, from: f.start });
-        report.applied += result.applied;
+        // Each slice is checked whole and applied in the sync worker while the sync service runs.
+        report.applied += await applyInSlices(ctx, batch as Batch, source, dirName, f, slice, events);
         report.files++;
-        if (result.tables.length > 0) events?.emit('data.changed', { tables: result.tables });
       } catch (error) {
         report.refused.push({ device, file: f.file, messageKey: (error as { messageKey?: string }).messageKey ?? 'errors.INTERNAL' });
         break;
@@ -315,9 +367,9 @@ export async function syncWithFolder(
   identity: OfficeIdentity,
   folder: string,
   events?: CoreEvents,
-  options: { graceMs?: number } = {},
+  options: FolderOptions = {},
 ): Promise<FolderReport> {
-  const collected = await collectFromFolder(ctx, identity, folder, events);
+  const collected = await collectFromFolder(ctx, identity, folder, events, options);
   await whenIdle(ctx);
   const written = publishToFolder(ctx, identity, folder);
   await whenIdle(ctx);

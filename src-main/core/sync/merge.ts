@@ -164,6 +164,15 @@ export interface BatchSource {
    * over entries it does not hold.
    */
   from?: number;
+  /**
+   * A slice of a larger batch (a shared-folder file applied a part at a
+   * time): the cursor `name` counts the entries of it applied so far; it must
+   * stand at `from` and moves to `to` with the slice. Only the last slice
+   * moves the main cursor, and it forgets the count. A slice cut short (a
+   * crash, a restart) is retried from the count; entries already applied are
+   * skipped as duplicates.
+   */
+  part?: { name: string; from: number; to: number; last: boolean };
 }
 
 /**
@@ -186,6 +195,9 @@ export function applyBatch(ctx: SyncContext, rawBatch: Batch | unknown, source?:
 
   return db.transaction(() => {
     if (source?.from !== undefined && getCursor(db, source.name) !== source.from) {
+      throw new HarborError('CONFLICT', 'sync.errors.out_of_order');
+    }
+    if (source?.part && getCursor(db, source.part.name) !== source.part.from) {
       throw new HarborError('CONFLICT', 'sync.errors.out_of_order');
     }
     const result: ApplyResult = { received: batch.entries.length, applied: 0, duplicates: 0, refused: 0, conflicts: 0, tables: [] };
@@ -228,7 +240,12 @@ export function applyBatch(ctx: SyncContext, rawBatch: Batch | unknown, source?:
     }
     // Rows set aside earlier may fit now (their insert or a freed unique value arrived, here or by a local edit).
     for (const t of retryPending(ctx, byRow)) tables.add(t);
-    if (source) setCursor(db, source.name, source.cursor, ctx.now());
+    if (source?.part && !source.part.last) {
+      setCursor(db, source.part.name, source.part.to, ctx.now());
+    } else if (source) {
+      setCursor(db, source.name, source.cursor, ctx.now());
+      if (source.part) resetCursor(db, source.part.name);
+    }
     result.tables = [...tables];
     return result;
   }).immediate();

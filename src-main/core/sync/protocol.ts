@@ -11,6 +11,15 @@ export const PROTOCOL_VERSION = 1;
 /** Entries per batch unless a caller asks otherwise. */
 export const DEFAULT_BATCH_SIZE = 2000;
 
+/**
+ * Background rounds apply small batches: each is one transaction in the sync
+ * worker (about 10 ms), the longest a write from the UI waits for the lock.
+ * Over TLS the next batch is fetched while one is applied, so small costs no
+ * round trips; a shared-folder file (up to DEFAULT_BATCH_SIZE entries) is
+ * applied in slices of this size.
+ */
+export const BACKGROUND_BATCH = 100;
+
 const stampSchema = z.string().regex(/^\d{15}\.\d{6}\.[A-Za-z0-9_-]{1,64}$/);
 
 export const wireEntrySchema = z

@@ -21,15 +21,11 @@ import { joinOffice, SyncServer, syncWithPeer } from './tls';
 import { whenIdle } from './exchange';
 import { startApplyWorker, stopApplyWorker } from './apply';
 import type { PairingWindow } from './pairing';
+import { BACKGROUND_BATCH } from './protocol';
 
 export const DEFAULT_SYNC_PORT = 47_820;
 export const SERVICE_TYPE = 'harbor-sync';
-/**
- * Background rounds apply small batches: each is one transaction in the sync
- * worker (about 10 ms), the longest a write from the UI waits for the lock.
- * The next batch is fetched while one is applied, so small costs no round trips.
- */
-export const BACKGROUND_BATCH = 100;
+export { BACKGROUND_BATCH };
 
 export type SyncState = 'off' | 'idle' | 'syncing' | 'offline' | 'error';
 

@@ -1,16 +1,23 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { users } from '../../../src-main/core/db/schema';
+import { settings, users } from '../../../src-main/core/db/schema';
+import { startApplyWorker, stopApplyWorker } from '../../../src-main/core/sync/apply';
+import { getCursor } from '../../../src-main/core/sync/merge';
 import { adoptOffice, createOffice, officeIdentity } from '../../../src-main/core/sync/identity';
 import { collectFromFolder, FOLDER_GRACE_MS, publishToFolder, readFolderState, syncWithFolder } from '../../../src-main/core/sync/folder';
 import { makeTestCore, setUpOffice, tempDir, type TestCore } from '../../helpers/core';
 import { canonicalDump, writeOn } from './helpers';
 
 const cores: TestCore[] = [];
-afterEach(() => {
-  while (cores.length) cores.pop()!.dispose();
+afterEach(async () => {
+  while (cores.length) {
+    const c = cores.pop()!;
+    await stopApplyWorker(c.services);
+    c.dispose();
+  }
 });
+const count = (x: TestCore, sql: string) => (x.services.db.prepare(sql).get() as { n: number }).n;
 
 async function office(): Promise<{ a: TestCore; b: TestCore; c: TestCore; folder: string }> {
   const [a, b, c] = [makeTestCore(), makeTestCore(), makeTestCore()];
@@ -109,6 +116,51 @@ describe('shared-folder sync', () => {
     expect(readdirSync(join(folder, identity(a).officeId)).filter((f) => !f.endsWith('.state')).sort()).toEqual(
       [a.services.deviceId, `${b1.services.deviceId}~1`].sort(),
     );
+  });
+
+  it('applies a file in slices of 100 entries, each in the sync worker with how far it got, and resumes an interrupted file there', async () => {
+    const { a, b, folder } = await office();
+    writeOn(a, (w) => {
+      for (let i = 0; i < 1_000; i++) w.insertRaw(settings, { id: `bulk.${i}`, value: JSON.stringify({ n: i }) });
+    });
+    publishToFolder(a.services, identity(a), folder);
+    const dir = join(folder, identity(a).officeId, a.services.deviceId);
+    const [file] = readdirSync(dir);
+    const [start, end] = file!.split(/[-.]/).map(Number) as [number, number];
+    const entries = count(a, 'SELECT count(*) AS n FROM change_log');
+    expect(end - start).toBe(entries);
+    const source = `folder:${a.services.deviceId}`;
+    const part = `folder-part:${a.services.deviceId}:${start}`;
+
+    // A round stopped after three slices (here: a listener of the change events fails): three slices are in,
+    // the count says so, the file's cursor has not moved.
+    let slices = 0;
+    const stop = b.services.events.on('data.changed', () => {
+      if (++slices === 3) throw new Error('stopped');
+    });
+    const worker = startApplyWorker(b.services)!;
+    try {
+      const first = await collectFromFolder(b.services, identity(b), folder, b.services.events);
+      expect(first.files).toBe(0);
+      expect(first.refused).toHaveLength(1);
+    } finally {
+      stop();
+    }
+    expect(getCursor(b.services.db, part)).toBe(300);
+    expect(getCursor(b.services.db, source)).toBe(0);
+    expect(count(b, 'SELECT count(*) AS n FROM change_log')).toBe(300);
+    // The next round goes on from there, in the worker, a slice per transaction; the count is forgotten at the end.
+    const batchesBefore = worker.stats.batches;
+    const second = await collectFromFolder(b.services, identity(b), folder, b.services.events);
+    expect(second).toMatchObject({ files: 1, applied: entries - 300, refused: [] });
+    expect(worker.stats.batches - batchesBefore).toBe(Math.ceil((entries - 300) / 100));
+    expect(getCursor(b.services.db, source)).toBe(end);
+    expect(count(b, `SELECT count(*) AS n FROM sync_cursors WHERE source = '${part}'`)).toBe(0);
+    expect(canonicalDump(b)).toEqual(canonicalDump(a));
+    // Idempotent: read again from the start, nothing changes.
+    b.services.db.prepare('DELETE FROM sync_cursors WHERE source = ?').run(source);
+    expect(await collectFromFolder(b.services, identity(b), folder)).toMatchObject({ files: 1, applied: 0 });
+    expect(canonicalDump(b)).toEqual(canonicalDump(a));
   });
 
   it('refuses files sealed with another office key or moved to another device folder', async () => {
