@@ -17,7 +17,7 @@ import type { Services } from './rpc/context';
 import { Dispatcher } from './rpc/dispatcher';
 import { handlers } from './rpc/handlers';
 import { BackupService } from './backup/service';
-import { registerSyncDatabase, releaseSyncDatabase } from './sync/apply';
+import { applyWorkerFor, registerSyncDatabase, releaseSyncDatabase } from './sync/apply';
 import { adoptRestoredSync, syncStateBeforeRestore } from './sync/restore';
 
 export const DB_FILE = 'harbor.db';
@@ -49,15 +49,43 @@ function readOrCreateDeviceId(db: SqliteDb): string {
   return id;
 }
 
+/**
+ * Opens the database with the first key of the ring that fits. The current
+ * key normally does; an earlier one can only fit right after a restore that
+ * was interrupted between swapping the file and recording its key, and is
+ * then made current.
+ */
+function openWithKeyRing(dbFile: string, keyStore: KeyStore): { db: SqliteDb; key: Buffer } {
+  let keys = keyStore.loadAll();
+  if (keys.length === 0) {
+    if (existsSync(dbFile)) throw new HarborError('INTERNAL', 'errors.db_key_missing');
+    keys = [keyStore.create()];
+  }
+  const opened = openWithKeys(dbFile, keys, true);
+  if (!opened.key.equals(keys[0]!)) keyStore.save([opened.key, ...keys]);
+  return opened;
+}
+
+/** Tries the keys in order; only a wrong key moves on to the next. */
+function openWithKeys(file: string, keys: Buffer[], create: boolean): { db: SqliteDb; key: Buffer } {
+  for (const [i, key] of keys.entries()) {
+    try {
+      return { db: openDatabase({ file, key, create }), key };
+    } catch (error) {
+      const wrongKey = error instanceof HarborError && error.messageKey === 'errors.db_wrong_key';
+      if (!wrongKey || i === keys.length - 1) throw error;
+    }
+  }
+  throw new HarborError('INTERNAL', 'errors.db_wrong_key');
+}
+
 export function openCore(options: CoreOptions): Core {
   mkdirSync(options.dataDir, { recursive: true });
   const dbFile = join(options.dataDir, DB_FILE);
-  let key = options.keyStore.load();
-  if (!key) {
-    if (existsSync(dbFile)) throw new HarborError('INTERNAL', 'errors.db_key_missing');
-    key = options.keyStore.create();
-  }
-  const db = openDatabase({ file: dbFile, key });
+  const { keyStore } = options;
+  const opened = openWithKeyRing(dbFile, keyStore);
+  const db = opened.db;
+  let key = opened.key;
   let migration: MigrateResult;
   try {
     migration = migrate(db, dbFile);
@@ -82,13 +110,19 @@ export function openCore(options: CoreOptions): Core {
   };
   const dispatcher = new Dispatcher(services, handlers);
   // The sync worker opens the same file with the same key on its own connection.
-  registerSyncDatabase(services, { file: dbFile, key });
+  const location = { file: dbFile, key };
+  registerSyncDatabase(services, location);
   // A restore replaces the database file while the core runs. `reopen` is only
   // called through `dispatcher.exclusive` (no call in flight): it closes the
   // connection, lets `install` move files, then opens and migrates whatever is
-  // now at `dbFile` with the same key and points `services` at it. If
-  // `install` throws, the untouched old file is reopened.
-  const reopen = (install: () => void) => {
+  // now at `dbFile` and points `services` at it. If `install` throws, the
+  // untouched old file is reopened. A file under another key (`fileKey`, a
+  // backup of another desktop) is installed with both keys in the ring, so
+  // whichever file is in place after a crash opens; then its key is made current.
+  const reopen = (install: () => void, fileKey: Buffer = key) => {
+    const adopting = !fileKey.equals(key);
+    const ring = keyStore.loadAll();
+    if (adopting) keyStore.save([key, fileKey, ...ring]);
     releaseSyncDatabase(services, false);
     // This desktop's sync identity survives the swap; the restored file is fixed up before use (sync/restore.ts).
     const syncBefore = syncStateBeforeRestore(services.db);
@@ -100,7 +134,8 @@ export function openCore(options: CoreOptions): Core {
     } catch (error) {
       failure = error;
     }
-    const next = openDatabase({ file: dbFile, key, create: false });
+    // Whichever file is in place: normally the new one, the old one when `install` failed.
+    const { db: next, key: nextKey } = openWithKeys(dbFile, failure ? [key, fileKey] : [fileKey, key], false);
     try {
       migrate(next, dbFile);
       if (!failure) adoptRestoredSync(next, syncBefore);
@@ -108,13 +143,30 @@ export function openCore(options: CoreOptions): Core {
       next.close();
       throw error;
     }
+    if (adopting) {
+      keyStore.save(nextKey.equals(key) ? ring : [fileKey, key, ...ring]);
+      if (!nextKey.equals(key)) {
+        key = nextKey;
+        location.key = nextKey;
+        // Its thread holds the old key: the next batch starts one with the new key.
+        void applyWorkerFor(services)?.kill();
+      }
+    }
     const stamp = (next.prepare('SELECT max(hlc) AS hlc FROM change_log').get() as { hlc: string | null }).hlc;
     services.db = next;
     services.orm = drizzle(next, { schema });
-    services.clock = new Hlc(deviceId, stamp, now);
+    services.clock = new Hlc(services.deviceId, stamp, now);
     if (failure) throw failure;
   };
-  const backup = new BackupService({ services, dbFile, key, exclusive: (fn) => dispatcher.exclusive(fn), reopen });
+  const backup = new BackupService({
+    services,
+    dbFile,
+    get key() {
+      return key;
+    },
+    exclusive: (fn) => dispatcher.exclusive(fn),
+    reopen,
+  });
   backup.start();
   return {
     services,

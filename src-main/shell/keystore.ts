@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { safeStorage } from 'electron';
 import { HarborError } from '../../src-shared/errors';
 import { KEY_BYTES } from '../core/db/connection';
-import { FileKeyStore, writeFileAtomic, type KeyProtection, type KeyStore } from '../core/db/keystore';
+import { FileKeyStore, formatKeyRing, parseKeyRing, writeFileAtomic, type KeyProtection, type KeyStore } from '../core/db/keystore';
 
 export const WRAPPED_KEY_FILE = 'harbor.key.enc';
 /** The key file of browser mode and of `--insecure-key-file`. */
@@ -43,23 +43,33 @@ export class SafeStorageKeyStore implements KeyStore {
   }
 
   load(): Buffer | null {
-    if (!existsSync(this.file)) return null;
-    let hex: string;
+    return this.loadAll()[0] ?? null;
+  }
+
+  loadAll(): Buffer[] {
+    if (!existsSync(this.file)) return [];
+    let text: string;
     try {
-      hex = this.storage.decryptString(readFileSync(this.file));
+      text = this.storage.decryptString(readFileSync(this.file));
     } catch {
       throw new HarborError('INTERNAL', 'shell.key_unreadable');
     }
-    if (!/^[0-9a-f]{64}$/i.test(hex)) throw new HarborError('INTERNAL', 'shell.key_unreadable');
-    return Buffer.from(hex, 'hex');
+    const keys = parseKeyRing(text);
+    if (!keys) throw new HarborError('INTERNAL', 'shell.key_unreadable');
+    return keys;
   }
 
   create(): Buffer {
     // A wrapped key is never replaced: losing it loses the office.
     if (existsSync(this.file)) throw new HarborError('INTERNAL', 'errors.db_key_missing');
     const key = randomBytes(KEY_BYTES);
-    writeFileAtomic(this.file, this.storage.encryptString(key.toString('hex')), 0o600);
+    this.save([key]);
     return key;
+  }
+
+  /** Only ever called with the keys already stored still in the ring (a restore adds one). */
+  save(keys: Buffer[]): void {
+    writeFileAtomic(this.file, this.storage.encryptString(formatKeyRing(keys).trimEnd()), 0o600);
   }
 }
 

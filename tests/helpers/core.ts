@@ -5,6 +5,7 @@ import { openCore, type Core } from '../../src-main/core';
 import { FileKeyStore } from '../../src-main/core/db/keystore';
 import type { MethodInput, MethodName, MethodOutput } from '../../src-shared/contract';
 import type { Result } from '../../src-shared/errors';
+import { afterEach } from 'vitest';
 
 export interface TestCore extends Core {
   dir: string;
@@ -40,6 +41,19 @@ export function makeTestCore(options: { dir?: string; now?: () => number } = {})
       core.close();
       if (!options.dir) rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** A maker of test cores that are all disposed after each test of the calling file. */
+export function disposedAfterEach(): (options?: Parameters<typeof makeTestCore>[0]) => TestCore {
+  const cores: TestCore[] = [];
+  afterEach(() => {
+    while (cores.length) cores.pop()!.dispose();
+  });
+  return (options = {}) => {
+    const c = makeTestCore(options);
+    cores.push(c);
+    return c;
   };
 }
 

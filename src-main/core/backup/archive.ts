@@ -2,14 +2,16 @@
  * The backup format and the operations on one backup.
  *
  * A backup is a folder `<office>-<UTC time>.harborbackup/` holding
- * - `backup.db`: a standard SQLCipher 4 database, encrypted with the key
- *   derived from the backup password (see kdf.ts);
+ * - `backup.db`: a standard SQLCipher 4 database, a consistent snapshot of the
+ *   office database copied page for page (see snapshot.ts), so still
+ *   encrypted with the database's own random key;
  * - `manifest.json`: in clear only the format, the key-derivation parameters
- *   (salt, N, r, p) and a 16-byte key check; everything else (app and schema
- *   version, office name, created at, device, record counts per table, size
- *   and SHA-256 of `backup.db`) is sealed with AES-256-GCM under a key derived
- *   from the backup key, so a lost USB stick shows nothing about the office and
- *   any change to the manifest or the database file is detected.
+ *   (salt, N, r, p), a 16-byte key check and the database key wrapped by the
+ *   backup password (see kdf.ts for the derivation); everything else (app and
+ *   schema version, office name, created at, device, record counts per table,
+ *   size and SHA-256 of `backup.db`) is sealed with AES-256-GCM under a key
+ *   derived from the backup key, so a lost USB stick shows nothing about the
+ *   office and any change to the manifest or the database file is detected.
  *
  * A backup is written under a hidden temp name in the target folder, fsynced,
  * verified (opened with its key, integrity check, counts, checksum) and only
@@ -23,9 +25,9 @@ import { z } from 'zod';
 import { HarborError, type ErrorCode } from '../../../src-shared/errors';
 import { writeFileAtomic } from '../db/keystore';
 import { SCHEMA_VERSION } from '../db/migrate';
-import type { Counts, Progress } from './copy';
+import type { Counts, LocalMetaRow, Progress } from './copy';
 import { fsyncPath } from './fsync';
-import { deriveBackupKey, kdfSchema, manifestKey, type KdfParams } from './kdf';
+import { deriveBackupKey, kdfSchema, manifestKey, unwrapDatabaseKey, wrapDatabaseKey, wrappedKeySchema, type KdfParams } from './kdf';
 import { runWorker, WorkerFailure } from './run-worker';
 
 export const BACKUP_EXT = '.harborbackup';
@@ -89,9 +91,11 @@ export type BackupContents = z.infer<typeof contentsSchema>;
 
 const manifestSchema = z.object({
   format: z.literal(FORMAT),
-  version: z.literal(1),
+  /** 1: `backup.db` re-encrypted with the backup key; 2: a byte copy, its key in `wrappedKey`. */
+  version: z.union([z.literal(1), z.literal(2)]),
   kdf: kdfSchema,
   keyCheck: z.string().regex(/^[0-9a-f]{32}$/),
+  wrappedKey: wrappedKeySchema.optional(),
   sealed: z.object({ iv: z.string(), tag: z.string(), data: z.string() }),
 });
 type Manifest = z.infer<typeof manifestSchema>;
@@ -105,16 +109,17 @@ function keyCheck(key: Buffer): string {
   return createHmac('sha256', key).update('harbor-backup-key-check-v1').digest().subarray(0, 16).toString('hex');
 }
 
-function seal(contents: BackupContents, { key, kdf }: BackupKey): Manifest {
+function seal(contents: BackupContents, { key, kdf }: BackupKey, dbKey: Buffer): Manifest {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', manifestKey(key), iv);
   cipher.setAAD(Buffer.from(JSON.stringify(kdf)));
   const data = Buffer.concat([cipher.update(JSON.stringify(contents), 'utf8'), cipher.final()]);
   return {
     format: FORMAT,
-    version: 1,
+    version: 2,
     kdf,
     keyCheck: keyCheck(key),
+    wrappedKey: wrapDatabaseKey(key, dbKey),
     sealed: { iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') },
   };
 }
@@ -166,6 +171,19 @@ export async function keyFor(path: string, secret: { password?: string; known?: 
   throw backupError(secret.known ? 'other_password' : 'no_password');
 }
 
+/**
+ * The key `backup.db` is encrypted with: the wrapped database key (version 2)
+ * or the backup key itself (version 1).
+ */
+export function databaseKeyOf(path: string, key: Buffer): Buffer {
+  const manifest = readManifest(backupFolder(path));
+  unseal(manifest, key);
+  if (manifest.version === 1) return key;
+  const dbKey = manifest.wrappedKey ? unwrapDatabaseKey(key, manifest.wrappedKey) : null;
+  if (!dbKey) throw backupError('tampered');
+  return dbKey;
+}
+
 /** Opens the manifest with the key: what the backup contains. Cheap: does not read the database. */
 export function inspectBackup(path: string, key: Buffer, options: { anySchema?: boolean } = {}): BackupContents {
   const contents = unseal(readManifest(backupFolder(path)), key);
@@ -200,6 +218,9 @@ function workerError(error: unknown): never {
     if (error.reason === 'cancelled') throw backupError('cancelled');
     if (error.reason === 'wrong_key') throw backupError('wrong_password');
     if (error.reason === 'source_missing') throw backupError('not_a_backup');
+    if (error.reason === 'truncated') throw backupError('truncated');
+    if (error.reason === 'tampered') throw backupError('tampered');
+    if (error.reason === 'busy') throw backupError('busy');
   }
   if (error instanceof HarborError) throw error;
   if (process.env.HARBOR_DEBUG_BACKUP) console.error('[harbor] backup worker:', error);
@@ -219,10 +240,11 @@ export async function verifyBackup(
 ): Promise<BackupContents> {
   const folder = backupFolder(path);
   const contents = inspectBackup(folder, key, options);
+  const dbKey = databaseKeyOf(folder, key);
   await checkFile(folder, contents);
   let check;
   try {
-    check = await runWorker({ op: 'check', file: join(folder, BACKUP_DB), key: key.toString('hex') }, onProgress, signal);
+    check = await runWorker({ op: 'check', file: join(folder, BACKUP_DB), key: dbKey.toString('hex') }, onProgress, signal);
   } catch (error) {
     workerError(error);
   }
@@ -336,6 +358,8 @@ export interface CreateBackupOptions {
   now: number;
   onProgress?: Progress;
   signal?: AbortSignal;
+  /** Called once the snapshot is on the target, before it is verified (benchmarks). */
+  onWritten?: () => void;
 }
 
 export async function createBackup(options: CreateBackupOptions): Promise<BackupEntry & { contents: BackupContents }> {
@@ -365,14 +389,7 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
     let copied;
     try {
       copied = await runWorker(
-        {
-          op: 'copy',
-          src: options.srcFile,
-          srcKey: options.srcKey.toString('hex'),
-          dest: dbFile,
-          destKey: options.backupKey.key.toString('hex'),
-          scrub: true,
-        },
+        { op: 'snapshot', src: options.srcFile, key: options.srcKey.toString('hex'), dest: dbFile },
         (done, total) => progress(done, total, 'copy'),
         options.signal,
       );
@@ -387,10 +404,11 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
       createdAt: options.now,
       deviceId: options.deviceId,
       counts: copied.counts,
-      db: { bytes: statSync(dbFile).size, sha256: await sha256File(dbFile) },
+      db: { bytes: copied.bytes, sha256: copied.sha256 },
     };
-    writeFileAtomic(join(partial, MANIFEST_FILE), `${JSON.stringify(seal(contents, options.backupKey), null, 2)}\n`);
+    writeFileAtomic(join(partial, MANIFEST_FILE), `${JSON.stringify(seal(contents, options.backupKey, options.srcKey), null, 2)}\n`);
     fsyncPath(partial);
+    options.onWritten?.();
     // Read back what is on the target, as a restore would.
     await verifyBackup(partial, options.backupKey.key, (done, total) => progress(done, total, 'verify'), options.signal, { anySchema: true });
     renameSync(partial, final);
@@ -407,29 +425,62 @@ export interface RestoreToFileOptions {
   backupPath: string;
   backupKey: Buffer;
   destFile: string;
+  /** The live database key: a first-format backup is re-encrypted with it. */
   destKey: Buffer;
-  localMeta?: { key: string; value: string; updated_at: number }[];
+  localMeta?: LocalMetaRow[];
   onProgress?: Progress;
   signal?: AbortSignal;
 }
 
+export interface RestoredFile {
+  contents: BackupContents;
+  /** The key `destFile` is encrypted with: the backed-up database's own key (the live key when the backup was made here). */
+  key: Buffer;
+}
+
 /**
- * Writes the backup's database to `destFile` under `destKey` (the live key),
- * after checking the sealed checksum, and checks the counts of the copy.
- * The caller installs the file; on any failure `destFile` is removed.
+ * Writes the backup's database to `destFile`, checking the sealed size and
+ * checksum on the way: a byte copy under the backed-up database's key, or
+ * for a first-format backup a copy re-encrypted with `destKey` whose counts
+ * are checked. The caller installs the file; on any failure `destFile` is removed.
  */
-export async function restoreToFile(options: RestoreToFileOptions): Promise<BackupContents> {
+export async function restoreToFile(options: RestoreToFileOptions): Promise<RestoredFile> {
   const folder = backupFolder(options.backupPath);
   const contents = inspectBackup(folder, options.backupKey);
-  await checkFile(folder, contents);
+  const fileKey = databaseKeyOf(folder, options.backupKey);
+  const firstFormat = fileKey.equals(options.backupKey);
+  const file = join(folder, BACKUP_DB);
+  const bytes = statSync(file).size;
+  if (bytes < contents.db.bytes) throw backupError('truncated');
+  if (bytes !== contents.db.bytes) throw backupError('tampered');
   rmSync(options.destFile, { force: true });
   try {
+    if (!firstFormat) {
+      try {
+        await runWorker(
+          {
+            op: 'stream',
+            src: file,
+            dest: options.destFile,
+            bytes,
+            sha256: contents.db.sha256,
+            ...(options.localMeta ? { localize: { key: fileKey.toString('hex'), localMeta: options.localMeta } } : {}),
+          },
+          options.onProgress,
+          options.signal,
+        );
+      } catch (error) {
+        workerError(error);
+      }
+      return { contents, key: fileKey };
+    }
+    await checkFile(folder, contents);
     let copied;
     try {
       copied = await runWorker(
         {
           op: 'copy',
-          src: join(folder, BACKUP_DB),
+          src: file,
           srcKey: options.backupKey.toString('hex'),
           dest: options.destFile,
           destKey: options.destKey.toString('hex'),
@@ -446,7 +497,7 @@ export async function restoreToFile(options: RestoreToFileOptions): Promise<Back
     if (copied.schemaVersion !== contents.schemaVersion || !sameCounts(copied.counts, contents.counts, deviceLocal)) {
       throw backupError('corrupt');
     }
-    return contents;
+    return { contents, key: options.destKey };
   } catch (error) {
     rmSync(options.destFile, { force: true });
     throw error;

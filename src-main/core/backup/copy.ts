@@ -27,7 +27,7 @@ export interface CopyRequest {
   /** Rows that belong to the device, not the office: cleared in the copy. */
   scrub?: boolean;
   /** Replace `local_meta` of the copy with these rows (restore keeps this device's identity and settings). */
-  localMeta?: { key: string; value: string; updated_at: number }[];
+  localMeta?: LocalMetaRow[];
 }
 
 export interface CopyResult {
@@ -134,19 +134,44 @@ function copyInTransaction(dest: Database.Database, req: CopyRequest, onProgress
   for (const r of rows) if (r.type === 'view' || r.type === 'trigger') dest.exec(r.sql);
   dest.pragma(`main.user_version = ${Number(schemaVersion)}`);
 
-  const names = new Set(tables.map((t) => t.name));
-  if (req.scrub) {
-    if (names.has('local_sessions')) dest.exec('DELETE FROM main.local_sessions');
-    if (names.has('local_login_throttle')) dest.exec('DELETE FROM main.local_login_throttle');
-    if (names.has('local_meta')) dest.exec(`DELETE FROM main.local_meta WHERE key LIKE 'backup.%'`);
-  }
-  if (req.localMeta && names.has('local_meta')) {
-    dest.exec('DELETE FROM main.local_meta');
-    const insert = dest.prepare('INSERT INTO main.local_meta (key, value, updated_at) VALUES (?, ?, ?)');
-    for (const row of req.localMeta) insert.run(row.key, row.value, row.updated_at);
-  }
+  replaceDeviceRows(dest, new Set(tables.map((t) => t.name)), req);
   onProgress(total, total, 'copy');
   return { counts: countRows(dest, 'main'), schemaVersion };
+}
+
+export type LocalMetaRow = { key: string; value: string; updated_at: number };
+
+/** Clears what belongs to the device that wrote a copy (sessions, sign-in throttle, backup settings) and sets `localMeta`. */
+function replaceDeviceRows(db: Database.Database, names: Set<string>, req: { scrub?: boolean; localMeta?: LocalMetaRow[] }): void {
+  if (req.scrub) {
+    if (names.has('local_sessions')) db.exec('DELETE FROM main.local_sessions');
+    if (names.has('local_login_throttle')) db.exec('DELETE FROM main.local_login_throttle');
+    if (names.has('local_meta')) db.exec(`DELETE FROM main.local_meta WHERE key LIKE 'backup.%'`);
+  }
+  if (req.localMeta && names.has('local_meta')) {
+    db.exec('DELETE FROM main.local_meta');
+    const insert = db.prepare('INSERT INTO main.local_meta (key, value, updated_at) VALUES (?, ?, ?)');
+    for (const row of req.localMeta) insert.run(row.key, row.value, row.updated_at);
+  }
+}
+
+/**
+ * A restored byte copy made this device's before it is installed: the other
+ * device's sessions and settings go, this device's `local_meta` (its id,
+ * backup settings) comes in, so a crash right after the swap never leaves
+ * this desktop with another one's identity.
+ */
+export function localizeCopy(file: string, key: Buffer, localMeta: LocalMetaRow[]): void {
+  const db = new Database(file, { fileMustExist: true });
+  try {
+    applyKey(db, key);
+    db.pragma('secure_delete = ON');
+    const names = new Set(countedTables(db, 'main'));
+    db.transaction(() => replaceDeviceRows(db, names, { scrub: true, localMeta }))();
+  } finally {
+    db.close();
+  }
+  fsyncPath(file);
 }
 
 export interface CheckResult {
@@ -185,8 +210,10 @@ export function checkDatabase(file: string, key: Buffer, onProgress: Progress = 
 }
 
 /** A failure the caller turns into a translated message. */
+export type CopyFailure = 'wrong_key' | 'source_missing' | 'truncated' | 'tampered' | 'busy';
+
 export class CopyError extends Error {
-  constructor(readonly reason: 'wrong_key' | 'source_missing') {
+  constructor(readonly reason: CopyFailure) {
     super(reason);
     this.name = 'CopyError';
   }

@@ -4,9 +4,19 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { startWorkerScript } from '../worker-script';
-import type { CheckResult, CopyResult, Progress } from './copy';
+import type { CheckResult, CopyFailure, CopyResult, LocalMetaRow, Progress } from './copy';
+import type { SnapshotResult } from './snapshot';
 
 export type WorkerRequest =
+  /** A consistent copy of the live database's file, same key (a backup). */
+  | { op: 'snapshot'; src: string; key: string; dest: string }
+  /**
+   * The first `bytes` of a file into a new file, fsynced; answers its SHA-256
+   * (a restore), failing as `tampered` when it is not `sha256`. With
+   * `localize`, the copy then gets this device's own rows (see localizeCopy).
+   */
+  | { op: 'stream'; src: string; dest: string; bytes: number; sha256?: string; localize?: { key: string; localMeta: LocalMetaRow[] } }
+  /** A copy re-encrypted with another key (restoring a first-format backup). */
   | {
       op: 'copy';
       src: string;
@@ -14,18 +24,20 @@ export type WorkerRequest =
       dest: string;
       destKey: string;
       scrub?: boolean;
-      localMeta?: { key: string; value: string; updated_at: number }[];
+      localMeta?: LocalMetaRow[];
     }
   | { op: 'check'; file: string; key: string };
 
+export type WorkerResult = CopyResult | CheckResult | SnapshotResult | { sha256: string };
+
 export type WorkerMessage =
   | { type: 'progress'; done: number; total: number; stage: string }
-  | { type: 'done'; result: CopyResult | CheckResult }
-  | { type: 'error'; reason: 'wrong_key' | 'source_missing' | null; message: string };
+  | { type: 'done'; result: WorkerResult }
+  | { type: 'error'; reason: CopyFailure | null; message: string };
 
 export class WorkerFailure extends Error {
   constructor(
-    readonly reason: 'wrong_key' | 'source_missing' | 'cancelled' | null,
+    readonly reason: CopyFailure | 'cancelled' | null,
     message: string,
   ) {
     super(message);
@@ -41,9 +53,11 @@ function startWorker(workerData: WorkerRequest): Worker {
   return startWorkerScript(import.meta.url, './worker.ts', 'backup-worker.js', workerData);
 }
 
+export function runWorker(request: Extract<WorkerRequest, { op: 'snapshot' }>, onProgress?: Progress, signal?: AbortSignal): Promise<SnapshotResult>;
+export function runWorker(request: Extract<WorkerRequest, { op: 'stream' }>, onProgress?: Progress, signal?: AbortSignal): Promise<{ sha256: string }>;
 export function runWorker(request: Extract<WorkerRequest, { op: 'copy' }>, onProgress?: Progress, signal?: AbortSignal): Promise<CopyResult>;
 export function runWorker(request: Extract<WorkerRequest, { op: 'check' }>, onProgress?: Progress, signal?: AbortSignal): Promise<CheckResult>;
-export function runWorker(request: WorkerRequest, onProgress: Progress = () => {}, signal?: AbortSignal): Promise<CopyResult | CheckResult> {
+export function runWorker(request: WorkerRequest, onProgress: Progress = () => {}, signal?: AbortSignal): Promise<WorkerResult> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(new WorkerFailure('cancelled', 'cancelled'));

@@ -8,8 +8,11 @@
  * password itself is never stored: `backup.key` holds the scrypt-derived key
  * and its salt, inside the encrypted database, so it has exactly the
  * protection of the office data (OS keychain in the desktop app, the owner-only
- * key file in browser mode). Copies never carry it: backups drop `backup.*`
- * rows and device sessions.
+ * key file in browser mode). A backup is a byte copy of the database, so it
+ * holds these rows too, inside its encryption (the stored key is derived from
+ * the same password that unwraps the backup); a restore replaces them with
+ * this device's own and drops the other device's sessions before the file is
+ * swapped in.
  */
 import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -65,12 +68,12 @@ const EMPTY_STATUS: StoredStatus = { lastSuccessAt: null, lastBackup: null, last
 export interface BackupHost {
   services: Services;
   dbFile: string;
-  /** The live database key (safety copies and restored databases use it too). */
-  key: Buffer;
+  /** The live database key (it changes when a restore adopts the key of a backup from another desktop). */
+  readonly key: Buffer;
   /** Runs `fn` between dispatcher calls, after every call already queued. */
   exclusive<T>(fn: () => T | Promise<T>): Promise<T>;
-  /** Closes the database, runs `install` (which may replace the file), opens it again. */
-  reopen(install: () => void): void;
+  /** Closes the database, runs `install` (which may replace the file with one under `fileKey`), opens it again. */
+  reopen(install: () => void, fileKey?: Buffer): void;
 }
 
 interface RunningJob extends BackupJob {
@@ -393,7 +396,7 @@ export class BackupService {
     }[];
     const staged = `${this.host.dbFile}.restoring`;
     return this.startJob('restore', path, async (progress, signal) => {
-      const contents = await restoreToFile({
+      const { contents, key: fileKey } = await restoreToFile({
         backupPath: path,
         backupKey: key,
         destFile: staged,
@@ -407,7 +410,7 @@ export class BackupService {
         throw backupError('cancelled');
       }
       progress(0, 1, 'install');
-      await this.host.exclusive(() => this.install(staged, contents, path, actor));
+      await this.host.exclusive(() => this.install(staged, fileKey, contents, path, actor));
       progress(1, 1, 'install');
       return { path, contents };
     });
@@ -418,7 +421,13 @@ export class BackupService {
    * `harbor.db` is a complete database: the old one is hard-linked (or copied)
    * to the safety folder first, then the staged file is renamed over it.
    */
-  private install(staged: string, contents: BackupContents, path: string, actor: { userId: string | null; username: string | null }): void {
+  private install(
+    staged: string,
+    fileKey: Buffer,
+    contents: BackupContents,
+    path: string,
+    actor: { userId: string | null; username: string | null },
+  ): void {
     const { dbFile } = this.host;
     const dataDir = this.host.services.dataDir;
     const meta = this.db.prepare('SELECT key, value, updated_at FROM local_meta').all() as {
@@ -443,7 +452,7 @@ export class BackupService {
         fsyncPath(safetyDir);
         renameSync(staged, dbFile);
         fsyncPath(dataDir);
-      });
+      }, fileKey);
     } finally {
       rmSync(staged, { force: true });
     }
@@ -453,6 +462,7 @@ export class BackupService {
       const insert = db.prepare('INSERT INTO local_meta (key, value, updated_at) VALUES (?, ?, ?)');
       for (const row of meta) insert.run(row.key, row.value, row.updated_at);
       db.exec('DELETE FROM local_sessions');
+      db.exec('DELETE FROM local_login_throttle');
       appendAudit(db, {
         at: this.now(),
         deviceId: this.host.services.deviceId,

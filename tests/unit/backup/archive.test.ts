@@ -1,4 +1,4 @@
-import { scryptSync } from 'node:crypto';
+import { createDecipheriv, createHmac, scryptSync } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -68,20 +68,27 @@ async function failure(promise: Promise<unknown> | (() => unknown)): Promise<str
 }
 
 describe('backup format', () => {
-  it('the official SQLCipher 4 library opens a backup with scrypt(password, manifest salt) as raw key', async () => {
+  it('the official SQLCipher 4 library opens a backup with the key derived from the password and the manifest, as documented', async () => {
     const { core: c, liveKey, usb } = await office();
     const kdf = newKdfParams();
     expect(kdf).toMatchObject({ name: 'scrypt', ...KDF_COST });
     const made = await backupOf(c, liveKey, usb, { kdf, key: await deriveBackupKey('备份密码 correct', kdf) });
 
     // Derivation as documented, without Harbor's code: only the clear part of the manifest and the password.
-    const manifest = JSON.parse(readFileSync(join(made.path, 'manifest.json'), 'utf8')) as { kdf: { salt: string; N: number; r: number; p: number } };
-    const key = scryptSync(Buffer.from('备份密码 correct', 'utf8'), Buffer.from(manifest.kdf.salt, 'hex'), 32, {
+    const manifest = JSON.parse(readFileSync(join(made.path, 'manifest.json'), 'utf8')) as {
+      kdf: { salt: string; N: number; r: number; p: number };
+      wrappedKey: { iv: string; tag: string; data: string };
+    };
+    const backupKey = scryptSync(Buffer.from('备份密码 correct', 'utf8'), Buffer.from(manifest.kdf.salt, 'hex'), 32, {
       N: manifest.kdf.N,
       r: manifest.kdf.r,
       p: manifest.kdf.p,
       maxmem: 512 * 1024 * 1024,
     });
+    const wrapKey = createHmac('sha256', backupKey).update('harbor-backup-wrap-v2').digest();
+    const unwrap = createDecipheriv('aes-256-gcm', wrapKey, Buffer.from(manifest.wrappedKey.iv, 'base64'));
+    unwrap.setAuthTag(Buffer.from(manifest.wrappedKey.tag, 'base64'));
+    const key = Buffer.concat([unwrap.update(Buffer.from(manifest.wrappedKey.data, 'base64')), unwrap.final()]);
     const sqlcipher = require('@journeyapps/sqlcipher') as { Database: new (file: string) => OfficialDb };
     const official = new sqlcipher.Database(join(made.path, 'backup.db'));
     const get = <T>(sql: string) => new Promise<T>((resolve, reject) => official.get(sql, (err, row) => (err ? reject(err) : resolve(row as T))));
@@ -98,7 +105,9 @@ describe('backup format', () => {
     const text = readFileSync(join(made.path, 'manifest.json'), 'utf8');
     expect(text).not.toContain('海港');
     expect(text).not.toContain(c.services.deviceId);
-    expect(JSON.parse(text)).toMatchObject({ format: 'harbor-backup', version: 1, kdf: { name: 'scrypt' } });
+    expect(JSON.parse(text)).toMatchObject({ format: 'harbor-backup', version: 2, kdf: { name: 'scrypt' } });
+    expect(text).not.toContain(liveKey.toString('hex'));
+    expect(text).not.toContain(liveKey.toString('base64'));
     const db = readFileSync(join(made.path, 'backup.db'));
     expect(db.includes(Buffer.from('SQLite format 3'))).toBe(false);
     expect(db.includes(Buffer.from('admin'))).toBe(false);
@@ -110,7 +119,7 @@ describe('backup format', () => {
     const made = await backupOf(c, liveKey, usb, key);
     const contents = inspectBackup(made.path, key.key);
     expect(contents).toMatchObject({ appVersion: '0.1.0-test', schemaVersion: SCHEMA_VERSION, officeName: '海港贸易有限公司', deviceId: c.services.deviceId });
-    expect(contents.counts).toMatchObject({ users: 1, local_sessions: 0 });
+    expect(contents.counts).toMatchObject({ users: 1, local_sessions: 1 });
     expect(contents.counts.settings).toBeGreaterThan(0);
     const { createHash } = await import('node:crypto');
     expect(contents.db.sha256).toBe(createHash('sha256').update(readFileSync(join(made.path, 'backup.db'))).digest('hex'));

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createBackup } from '../../../src-main/core/backup/archive';
+import { createBackup, databaseKeyOf } from '../../../src-main/core/backup/archive';
 import { deriveBackupKey, newKdfParams } from '../../../src-main/core/backup/kdf';
 import { applyKey } from '../../../src-main/core/db/connection';
 import { makeTestCore, setUpOffice, type TestCore } from '../../helpers/core';
@@ -63,7 +63,7 @@ describe('a backup taken while another process keeps writing', () => {
     });
 
     const db = new Database(join(made.path, 'backup.db'), { readonly: true });
-    applyKey(db, key);
+    applyKey(db, databaseKeyOf(made.path, key));
     const rows = (db.prepare(`SELECT id FROM settings WHERE id LIKE 'w-%' ORDER BY id`).all() as { id: string }[]).map((r) => r.id);
     const logged = (db.prepare(`SELECT count(*) AS n FROM change_log WHERE device_id = 'writer'`).get() as { n: number }).n;
     const total = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;

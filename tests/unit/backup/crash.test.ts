@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:f
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBackup, inspectBackup, listBackups, sha256File, type BackupKey } from '../../../src-main/core/backup/archive';
+import { createBackup, databaseKeyOf, inspectBackup, listBackups, sha256File, type BackupKey } from '../../../src-main/core/backup/archive';
 import { checkDatabase } from '../../../src-main/core/backup/copy';
 import { deriveBackupKey, newKdfParams } from '../../../src-main/core/backup/kdf';
 import { openDatabase } from '../../../src-main/core/db/connection';
@@ -113,7 +113,7 @@ async function checkBackups(usb: string): Promise<number> {
     const sha = await sha256File(join(b.path, 'backup.db'));
     expect(sha, b.name).toBe(contents.db.sha256);
     if (verified.get(b.name) === sha) continue;
-    const check = checkDatabase(join(b.path, 'backup.db'), backupKey.key);
+    const check = checkDatabase(join(b.path, 'backup.db'), databaseKeyOf(b.path, backupKey.key));
     expect(check.integrity, b.name).toBe('ok');
     expect(check.counts).toEqual(contents.counts);
     verified.set(b.name, sha);

@@ -1,24 +1,15 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createBackup } from '../../../src-main/core/backup/archive';
 import { applyKey } from '../../../src-main/core/db/connection';
 import { migrate, SCHEMA_VERSION } from '../../../src-main/core/db/migrate';
 import { migrations } from '../../../src-main/core/db/migrations';
-import { makeTestCore, setUpOffice, snapshot, userWithRole, type TestCore } from '../../helpers/core';
+import { disposedAfterEach, setUpOffice, snapshot, userWithRole, type TestCore } from '../../helpers/core';
 
 const BACKUP_PASSWORD = 'backup password 1';
-const cores: TestCore[] = [];
-afterEach(() => {
-  while (cores.length) cores.pop()!.dispose();
-});
-
-function core(options: Parameters<typeof makeTestCore>[0] = {}): TestCore {
-  const c = makeTestCore(options);
-  cores.push(c);
-  return c;
-}
+const core = disposedAfterEach();
 
 async function configured(c: TestCore, token: string): Promise<string> {
   const usb = join(c.dir, 'usb');
@@ -80,7 +71,7 @@ describe('backups through the dispatcher', () => {
     expect(await c.ok('backup.inspect', { path: fresh.path!, password: 'a new backup password' }, token)).toMatchObject({ officeName: '海港贸易有限公司' });
   });
 
-  it('never stores the backup password and leaves the stored key out of backups', async () => {
+  it('never stores the backup password; a restored copy takes none of the other device\'s sessions or settings', async () => {
     const c = core();
     const token = await setUpOffice(c);
     await configured(c, token);
@@ -88,9 +79,20 @@ describe('backups through the dispatcher', () => {
     expect(rows.map((r) => r.key)).toContain('backup.key');
     for (const r of rows) expect(r.value).not.toContain(BACKUP_PASSWORD);
     const job = await runBackup(c, token);
-    expect(job.contents!.counts.local_sessions).toBe(0);
-    const inspected = await c.ok('backup.inspect', { path: job.path!, password: BACKUP_PASSWORD }, token);
-    expect(inspected.counts.local_meta).toBe(1); // device id only: no backup.* rows
+    expect(readFileSync(join(job.path!, 'manifest.json'), 'utf8')).not.toContain(BACKUP_PASSWORD);
+    // The backup is a byte copy: the source's session and settings are in it ...
+    expect(job.contents!.counts.local_sessions).toBe(1);
+
+    // ... and never reach the desktop it is restored on.
+    const fresh = core();
+    const { jobId } = await fresh.ok('backup.restore', { path: job.path!, password: BACKUP_PASSWORD });
+    expect((await fresh.backup.waitFor(jobId)).state).toBe('done');
+    const db = fresh.services.db;
+    expect(db.prepare('SELECT count(*) AS n FROM local_sessions').get()).toEqual({ n: 0 });
+    expect(db.prepare(`SELECT key FROM local_meta WHERE key LIKE 'backup.%'`).all()).toEqual([]);
+    expect(db.prepare(`SELECT value FROM local_meta WHERE key = 'device_id'`).get()).toEqual({ value: fresh.services.deviceId });
+    expect(fresh.services.deviceId).not.toBe(c.services.deviceId);
+    expect(await fresh.call('auth.me', {}, token)).toMatchObject({ ok: false, error: { code: 'UNAUTHENTICATED' } });
   });
 
   it('restores: data back to the backup, a safety copy kept, everyone signed out, this device kept', async () => {

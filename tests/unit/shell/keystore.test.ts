@@ -59,6 +59,22 @@ describe('SafeStorageKeyStore', () => {
     expect(new SafeStorageKeyStore(file).load()).toEqual(key);
   });
 
+  it('keeps a key ring wrapped as a whole: a restore adds a key, the current one comes first', () => {
+    fake.app.emitReady();
+    const file = join(dir, WRAPPED_KEY_FILE);
+    const store = new SafeStorageKeyStore(file);
+    const own = store.create();
+    const adopted = Buffer.alloc(32, 0x5a);
+    store.save([adopted, own]);
+    const stored = readFileSync(file);
+    expect(stored.includes(Buffer.from(adopted.toString('hex')))).toBe(false);
+    const again = resetFakeElectron({ os: fake.os, userData: fake.app.getPath('userData') });
+    again.app.emitReady();
+    const reopened = new SafeStorageKeyStore(file);
+    expect(reopened.loadAll()).toEqual([adopted, own]);
+    expect(reopened.load()).toEqual(adopted);
+  });
+
   it('reports weak protection on the Linux basic_text backend, strong on others', () => {
     const os = new FakeOs();
     os.backend = 'basic_text';
