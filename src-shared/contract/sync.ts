@@ -19,6 +19,8 @@ export const syncStatusSchema = z.object({
   peers: z.number(),
   openConflicts: z.number(),
   folder: z.string().nullable(),
+  /** This desktop holds an office's data but no longer syncs with it (removed, or left by a restore): it can join it again. */
+  rejoinable: z.boolean(),
 });
 export type SyncStatus = z.infer<typeof syncStatusSchema>;
 
@@ -102,6 +104,13 @@ export const syncMethods = {
     mutates: true,
     input: z.object({ host: hostSchema, port: portSchema, code: z.string().trim().regex(/^\d{4}[\s-]?\d{4}$/, { error: 'sync.code_format' }), deviceName: text(60) }).strict(),
     output: z.object({ officeId: z.string(), peerName: z.string() }),
+  }),
+  'sync.rejoin': method({
+    summary: 'Join the office again after this desktop was removed (or left it by a restore): it pairs under a new identity with a code from another desktop, keeping its data.',
+    access: 'sync.manage',
+    mutates: true,
+    input: z.object({ host: hostSchema, port: portSchema, code: z.string().trim().regex(/^\d{4}[\s-]?\d{4}$/, { error: 'sync.code_format' }), deviceName: text(60) }).strict(),
+    output: z.object({ officeId: z.string(), peerName: z.string(), deviceId: z.string() }),
   }),
   'sync.unpair': method({
     summary: 'Remove a paired desktop: it can no longer sync with this one.',

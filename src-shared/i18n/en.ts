@@ -65,6 +65,12 @@ export const en = {
       done: 'Joined the office via {{peer}}. The office data is arriving; sign in with your office account.',
       back: 'Back to setup',
     },
+    rejoin: {
+      title: 'Join the office again',
+      intro: 'This desktop holds the office’s data but no longer syncs with it. An administrator opens Settings → Sync → “Pair a new desktop” on a desktop of the office; enter the code and address it shows. This desktop joins under a new identity and keeps its data; changes made here after it was removed are not kept.',
+      submit: 'Join again',
+      done: 'Joined the office again via {{peer}}.',
+    },
     folder: {
       title: 'Shared folder',
       hint: 'When desktops cannot reach each other, they can also exchange encrypted changes through a folder on a network share or USB stick. Each desktop writes only its own files.',
@@ -122,8 +128,9 @@ export const en = {
       no_office: 'This desktop does not sync yet: pair it with another desktop first.',
       join_set_up: 'This desktop already has its own office. Only a new, empty desktop can join an office.',
       setup_joined: 'This desktop has joined an office: its data and user accounts arrive from the other desktops. Sign in with your office account instead of setting up a new office.',
-      device_removed: 'This desktop was removed from the office and no longer syncs. Its data stays on it. To sync again, start from an empty desktop and join the office anew.',
+      device_removed: 'This desktop was removed from the office and no longer syncs. Its data stays on it. To sync again, an administrator can let it join again (Settings → Sync → Join the office again).',
       peer_removed: 'That desktop was removed from the office; it is refused.',
+      rejoin_member: 'This desktop already belongs to the office: there is nothing to join again.',
       restored_other_office: 'Sync is off: the restored copy belongs to another office, or was made on another desktop. This desktop took no identity from it. An administrator can pair it into its office again with a pairing code (Join again).',
       not_restorable: 'This value can no longer be restored (the record was deleted or it was already handled).',
       out_of_order: 'Changes arrived out of order; sync will resume from the right place.',

@@ -76,6 +76,7 @@ export const VALID_INPUTS: { [M in MethodName]: MethodInput<M> } = {
   'sync.pair.start': {},
   'sync.pair.cancel': {},
   'sync.join': { host: '127.0.0.1', port: 9, code: '1234 5678', deviceName: 'Front desk' },
+  'sync.rejoin': { host: '127.0.0.1', port: 9, code: '1234 5678', deviceName: 'Front desk' },
   'sync.unpair': { deviceId: 'nosuchdevice' },
   'sync.peer.setAddress': { deviceId: 'nosuchdevice', address: '127.0.0.1:47820' },
   'sync.now': {},

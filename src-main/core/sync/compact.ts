@@ -14,7 +14,7 @@
  */
 import type { SqliteDb } from '../db/connection';
 import { cachedStatement } from '../db/writer';
-import { foldRow, getCursor, loadHistory, type HistoryEntry, type SyncContext } from './merge';
+import { foldRow, getCursor, loadHistory, writtenHere, type HistoryEntry, type SyncContext } from './merge';
 import { listPeers } from './peers';
 import { readMeta } from './identity';
 
@@ -80,7 +80,7 @@ export function compactLog(ctx: SyncContext, options: { horizon?: number; maxRow
       const dropped = new Set(drop);
       // What each remaining local entry had seen must survive the removal of what it saw.
       for (const e of history) {
-        if (!dropped.has(e) && e.device === ctx.deviceId && Object.keys(e.base).length > 0) keepBase.run(e.hlc, JSON.stringify(e.base));
+        if (!dropped.has(e) && writtenHere(db, ctx.deviceId, e.device) && Object.keys(e.base).length > 0) keepBase.run(e.hlc, JSON.stringify(e.base));
       }
       for (const e of drop) {
         result.bytesBefore += JSON.stringify(e.data).length;

@@ -11,7 +11,7 @@ import { SCHEMA_VERSION } from '../db/migrate';
 import { cachedStatement } from '../db/writer';
 import type { CoreEvents } from '../events';
 import { applyReceived, whenIdle } from './apply';
-import { getCursor, loadHistory, peerNewerError, resetCursor, type ApplyResult, type SyncContext } from './merge';
+import { getCursor, loadHistory, peerNewerError, resetCursor, writtenHere, type ApplyResult, type SyncContext } from './merge';
 import { readMeta, writeMeta } from './identity';
 import { logId } from './restore';
 import { DEFAULT_BATCH_SIZE, PROTOCOL_VERSION, type Batch, type WireEntry } from './protocol';
@@ -69,17 +69,17 @@ export function readBatch(ctx: SyncContext, afterSeq: number, limit = DEFAULT_BA
   const localBases = new Map<string, Record<string, string>>();
   const rowsDone = new Set<string>();
   for (const r of rows) {
-    if (r.device !== ctx.deviceId || r.op === 'insert' || r.device === exceptOrigin) continue;
+    if (!writtenHere(db, ctx.deviceId, r.device) || r.op === 'insert' || r.device === exceptOrigin) continue;
     const key = `${r.tbl}\u0000${r.row}`;
     if (rowsDone.has(key)) continue;
     rowsDone.add(key);
-    for (const h of loadHistory(db, ctx.deviceId, r.tbl, r.row)) if (h.device === ctx.deviceId) localBases.set(h.hlc, h.base);
+    for (const h of loadHistory(db, ctx.deviceId, r.tbl, r.row)) if (writtenHere(db, ctx.deviceId, h.device)) localBases.set(h.hlc, h.base);
   }
   const entries: WireEntry[] = [];
   for (const r of rows) {
     if (r.device === exceptOrigin) continue;
     const entry: WireEntry = { hlc: r.hlc, device: r.device, tbl: r.tbl, row: r.row, op: r.op, data: r.data, actor: r.actor };
-    const base = r.device === ctx.deviceId ? localBases.get(r.hlc) : r.base ? (JSON.parse(r.base) as Record<string, string>) : undefined;
+    const base = writtenHere(db, ctx.deviceId, r.device) ? localBases.get(r.hlc) : r.base ? (JSON.parse(r.base) as Record<string, string>) : undefined;
     if (base && Object.keys(base).length > 0) entry.base = base;
     entries.push(entry);
   }

@@ -8,6 +8,7 @@ import { getConflict, listConflicts, resolveConflict, restoreConflict, tablePerm
 import { readMeta, writeMeta } from './identity';
 import { getPeer, listPeers, notePeerContact, removalStamps, removePeer } from './peers';
 import { withdrawAfterRemoval } from './merge';
+import { officeToRejoin } from './rejoin';
 import { pendingFor, syncServiceFor } from './service';
 
 function can(ctx: CallContext, permission: Permission): boolean {
@@ -20,6 +21,7 @@ export const syncHandlers: HandlerGroup<
   | 'sync.pair.start'
   | 'sync.pair.cancel'
   | 'sync.join'
+  | 'sync.rejoin'
   | 'sync.unpair'
   | 'sync.peer.setAddress'
   | 'sync.now'
@@ -45,6 +47,7 @@ export const syncHandlers: HandlerGroup<
       peers: listPeers(ctx.db).length,
       openConflicts,
       folder: readMeta(ctx.db, 'folder'),
+      rejoinable: officeToRejoin(ctx.services) !== null,
     };
   },
 
@@ -79,6 +82,12 @@ export const syncHandlers: HandlerGroup<
     if (isSetUp(ctx.db)) throw new HarborError('ALREADY_SET_UP', 'sync.errors.join_set_up');
     const result = await syncServiceFor(ctx.services).join(input);
     ctx.audit.detail = { host: input.host, port: input.port, officeId: result.officeId };
+    return result;
+  },
+
+  async 'sync.rejoin'(input, ctx) {
+    const result = await syncServiceFor(ctx.services).rejoin(input);
+    ctx.audit.detail = { host: input.host, port: input.port, officeId: result.officeId, deviceId: result.deviceId };
     return result;
   },
 

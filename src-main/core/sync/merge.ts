@@ -96,6 +96,29 @@ export function peerNewerError(peerVersion: number): HarborError {
   return new HarborError('CONFLICT', 'sync.errors.peer_newer', { peer: peerVersion, local: SCHEMA_VERSION });
 }
 
+const formerIds = new WeakMap<SqliteDb, Set<string>>();
+
+/**
+ * Whether an entry was written on this desktop: under its device id, or an
+ * earlier one (a desktop let back into the office pairs under a new id; the
+ * entries it wrote before keep theirs).
+ */
+export function writtenHere(db: SqliteDb, deviceId: string, device: string): boolean {
+  if (device === deviceId) return true;
+  let former = formerIds.get(db);
+  if (!former) {
+    const row = cachedStatement(db, "SELECT value FROM sync_meta WHERE key = 'former_devices'").get() as { value: string } | undefined;
+    former = new Set(row ? (JSON.parse(row.value) as string[]) : []);
+    formerIds.set(db, former);
+  }
+  return former.has(device);
+}
+
+/** After this desktop's device id changed: its earlier ids are read again. */
+export function forgetFormerIds(db: SqliteDb): void {
+  formerIds.delete(db);
+}
+
 /** Every entry of one row in this device's arrival order, with the bases their origins had. */
 export function loadHistory(db: SqliteDb, deviceId: string, tbl: string, rowId: string): HistoryEntry[] {
   const rows = cachedStatement(
@@ -112,7 +135,7 @@ export function loadHistory(db: SqliteDb, deviceId: string, tbl: string, rowId: 
     if (r.base) {
       // Received with the entry, or kept for a local entry when compaction removed what it had seen.
       base = JSON.parse(r.base) as Record<string, string>;
-    } else if (r.device === deviceId) {
+    } else if (writtenHere(db, deviceId, r.device)) {
       // Written here: it had seen exactly the entries that arrived before it.
       base = r.op === 'purge' ? { '*': newest } : pickSeen(seen, data);
     } else {

@@ -20,6 +20,7 @@ import { isRemovedDevice, listPeers, notePeerContact, type PeerRow } from './pee
 import { joinOffice, SyncServer, syncWithPeer } from './tls';
 import { whenIdle } from './exchange';
 import { startApplyWorker, stopApplyWorker } from './apply';
+import { rejoinOffice } from './rejoin';
 import type { PairingWindow } from './pairing';
 import { BACKGROUND_BATCH } from './protocol';
 
@@ -171,15 +172,41 @@ export class SyncService {
    */
   private async followIdentity(): Promise<void> {
     if (!this.server || this.identityKey() === this.startedAs) return;
+    await this.halt();
+    await this.start();
+  }
+
+  /** Stops serving, discovery and the timers (not for good: `start` resumes). */
+  private async halt(): Promise<void> {
     const server = this.server;
     this.server = null;
     if (this.timer) clearInterval(this.timer);
     this.unsubscribe?.();
     this.unsubscribe = null;
     await this.stopDiscovery();
-    await server.stop();
+    await server?.stop();
     this.state = 'off';
-    await this.start();
+  }
+
+  /**
+   * Lets this desktop back into the office whose data it holds (removed, or
+   * left by a restore): it pairs under a new identity (rejoin.ts), and sync
+   * starts again under it.
+   */
+  async rejoin(target: { host: string; port: number; code: string; deviceName: string }): Promise<{ officeId: string; peerName: string; deviceId: string }> {
+    await this.round?.catch(() => undefined);
+    await this.halt();
+    // The worker was started for the old identity; the next start runs a new one.
+    await stopApplyWorker(this.services);
+    this.lastError = null;
+    try {
+      const result = await rejoinOffice(this.services, target);
+      return { officeId: result.officeId, peerName: result.peer.name, deviceId: result.deviceId };
+    } finally {
+      setImmediate(() => {
+        void this.start().then(() => this.requestSync(0));
+      });
+    }
   }
 
   private async stopDiscovery(): Promise<void> {

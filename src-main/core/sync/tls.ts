@@ -22,7 +22,7 @@ import { SCHEMA_VERSION } from '../db/migrate';
 import type { CoreEvents } from '../events';
 import { localHello, logHead, notePeerLog, pullFrom, readBatch, whenIdle, type PeerHello, type SessionOptions, type SessionResult, type SyncChannel } from './exchange';
 import { applyReceived } from './apply';
-import { adoptOffice, deviceCertificate, officeIdentity, open, seal, type OfficeIdentity } from './identity';
+import { adoptOffice, deviceCertificate, officeIdentity, open, seal, type DeviceCertificate, type OfficeIdentity } from './identity';
 import { getCursor, peerNewerError, resetCursor, setCursor, type SyncContext } from './merge';
 import { newPairingWindow, pairingKey, proof, proofMatches, subKey, type PairingWindow } from './pairing';
 import { activePeerByFingerprint, addPeer, isRemovedDevice, notePeerContact, removedPeerByFingerprint, type PeerRow } from './peers';
@@ -250,8 +250,13 @@ interface Connection {
   serverCertPem: string;
 }
 
-export function connectTls(ctx: SyncContext, host: string, port: number, timeoutMs = 10_000): Promise<Connection> {
-  const cert = deviceCertificate(ctx.db, ctx.deviceId);
+export function connectTls(
+  ctx: SyncContext,
+  host: string,
+  port: number,
+  timeoutMs = 10_000,
+  cert: DeviceCertificate = deviceCertificate(ctx.db, ctx.deviceId),
+): Promise<Connection> {
   return new Promise((resolve, reject) => {
     const socket = connect({
       host,
@@ -290,19 +295,34 @@ export interface JoinResult {
   peer: { deviceId: string; name: string };
 }
 
-/** The joining desktop: proves the code, receives the office key, pins the host. */
-export async function joinOffice(ctx: SyncContext, target: { host: string; port: number; code: string; deviceName: string }): Promise<JoinResult> {
-  const own = deviceCertificate(ctx.db, ctx.deviceId);
-  const conn = await connectTls(ctx, target.host, target.port);
+/** What a successful pairing brings the joining desktop. */
+export interface Paired {
+  officeId: string;
+  officeKey: Buffer;
+  host: Pick<PeerRow, 'deviceId' | 'name' | 'fingerprint' | 'certPem' | 'address'>;
+}
+
+/**
+ * The joining side of a pairing: proves the code, receives the office key,
+ * checks the host. `as` pairs under an identity other than this desktop's
+ * current one (a desktop let back in, see rejoin.ts). Changes nothing here.
+ */
+export async function pairWithHost(
+  ctx: SyncContext,
+  target: { host: string; port: number; code: string; deviceName: string },
+  as: { deviceId: string; cert: DeviceCertificate } = { deviceId: ctx.deviceId, cert: deviceCertificate(ctx.db, ctx.deviceId) },
+): Promise<Paired> {
+  const own = as.cert;
+  const conn = await connectTls(ctx, target.host, target.port, undefined, own);
   try {
     const nonce = randomBytes(16).toString('hex');
     const key = await pairingKey(target.code, conn.serverFingerprint, own.fingerprint);
     const answer = await conn.framed.request({
       t: 'pair',
-      deviceId: ctx.deviceId,
+      deviceId: as.deviceId,
       name: target.deviceName,
       nonce,
-      proof: proof(key, 'join', nonce, ctx.deviceId, conn.serverFingerprint, own.fingerprint),
+      proof: proof(key, 'join', nonce, as.deviceId, conn.serverFingerprint, own.fingerprint),
     });
     const hostId = String(answer.deviceId ?? '');
     const officeId = String(answer.officeId ?? '');
@@ -311,18 +331,28 @@ export async function joinOffice(ctx: SyncContext, target: { host: string; port:
     }
     const officeKey = open(subKey(key, 'seal'), Buffer.from(String(answer.sealedKey ?? ''), 'base64'), `harbor-pair-key|${nonce}`);
     if (!officeKey || officeKey.length !== 32) throw new HarborError('CONFLICT', 'sync.errors.pairing_code_wrong');
-    const existing = officeIdentity(ctx.db, ctx.deviceId);
-    if (existing && existing.officeId !== officeId) throw new HarborError('CONFLICT', 'sync.errors.other_office');
     if (isRemovedDevice(ctx.db, { deviceId: hostId, fingerprint: conn.serverFingerprint })) throw new HarborError('CONFLICT', 'sync.errors.peer_removed');
     const name = String(answer.name ?? hostId).slice(0, 100);
-    ctx.db.transaction(() => {
-      adoptOffice(ctx.db, officeId, officeKey);
-      addPeer(ctx.db, { deviceId: hostId, name, fingerprint: conn.serverFingerprint, certPem: conn.serverCertPem, address: `${target.host}:${target.port}` }, ctx.now());
-    })();
-    return { officeId, peer: { deviceId: hostId, name } };
+    return {
+      officeId,
+      officeKey,
+      host: { deviceId: hostId, name, fingerprint: conn.serverFingerprint, certPem: conn.serverCertPem, address: `${target.host}:${target.port}` },
+    };
   } finally {
     conn.framed.close();
   }
+}
+
+/** The joining desktop: pairs with the host, then takes the office and pins the host. */
+export async function joinOffice(ctx: SyncContext, target: { host: string; port: number; code: string; deviceName: string }): Promise<JoinResult> {
+  const paired = await pairWithHost(ctx, target);
+  const existing = officeIdentity(ctx.db, ctx.deviceId);
+  if (existing && existing.officeId !== paired.officeId) throw new HarborError('CONFLICT', 'sync.errors.other_office');
+  ctx.db.transaction(() => {
+    adoptOffice(ctx.db, paired.officeId, paired.officeKey);
+    addPeer(ctx.db, paired.host, ctx.now());
+  })();
+  return { officeId: paired.officeId, peer: { deviceId: paired.host.deviceId, name: paired.host.name } };
 }
 
 export interface PeerSyncResult {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { users } from '../../../src-main/core/db/schema';
 import { collectFromFolder, publishToFolder } from '../../../src-main/core/sync/folder';
-import { officeIdentity, readMeta, writeMeta } from '../../../src-main/core/sync/identity';
+import { deviceCertificate, officeIdentity, readMeta, writeMeta } from '../../../src-main/core/sync/identity';
 import { getPeer, isRemovedDevice, listPeers, notePeerContact } from '../../../src-main/core/sync/peers';
 import { syncServiceFor } from '../../../src-main/core/sync/service';
 import { connectTls, joinOffice, SyncServer, syncWithPeer } from '../../../src-main/core/sync/tls';
@@ -207,6 +207,68 @@ describe('removing a device from the office', () => {
     expect(snapshot(a, ['users', 'settings', 'change_log', 'sync_removed_devices'])).toEqual(
       Object.fromEntries(Object.entries(before.a).filter(([t]) => ['users', 'settings', 'change_log', 'sync_removed_devices'].includes(t))),
     );
+  });
+
+  it('an administrator lets a removed desktop back in: a new identity the old removal cannot touch; its data stays, what it wrote while removed does not', async () => {
+    const { a, b, c, admin, sync, ports } = await office();
+    const adminId = adminIdOf(a);
+    const oldC = { deviceId: c.services.deviceId, fingerprint: deviceCertificate(c.services.db, c.services.deviceId).fingerprint };
+    // Before the removal C writes something it has not sent yet; after it, something else.
+    writeOn(c, (w) => w.update(users, adminId, { language: 'en' }));
+    await tick();
+    await a.ok('sync.unpair', { deviceId: oldC.deviceId }, admin);
+    await sync(b, a);
+    await tick();
+    writeOn(c, (w) => w.update(users, adminId, { displayName: 'written on C while removed' }));
+    const serviceC = syncServiceFor(c.services);
+    for (const [id, port] of ports) if (id !== oldC.deviceId) notePeerContact(c.services.db, id, { address: `${HOST}:${port}` });
+    await serviceC.runRound();
+    expect(serviceC.removed).toBe(true);
+    const tokenC = (await c.ok('auth.login', { username: ADMIN.username, password: ADMIN.password })).token;
+    expect(await c.ok('sync.status', {}, tokenC)).toMatchObject({ rejoinable: true });
+
+    // A's administrator opens a code; C joins again with it.
+    const { code, port } = await a.ok('sync.pair.start', {}, admin);
+    const again = await c.ok('sync.rejoin', { host: HOST, port, code, deviceName: 'C again' }, tokenC);
+    expect(again.deviceId).not.toBe(oldC.deviceId);
+    expect(c.services.deviceId).toBe(again.deviceId);
+    const newC = { deviceId: again.deviceId, fingerprint: deviceCertificate(c.services.db, c.services.deviceId).fingerprint };
+    expect(newC.fingerprint).not.toBe(oldC.fingerprint);
+    expect(listPeers(c.services.db).map((p) => p.deviceId)).toEqual([a.services.deviceId]);
+    expect(await c.ok('sync.status', {}, tokenC)).toMatchObject({ rejoinable: false, enabled: true });
+
+    const syncC = () => syncWithPeer(c.services, getPeer(c.services.db, a.services.deviceId)!, { host: HOST, port });
+    await syncC();
+    // What C wrote before the removal reached the office; what it wrote while removed is gone, on C too.
+    for (const x of [a, c]) {
+      expect(x.services.db.prepare('SELECT display_name AS name, language FROM users WHERE id = ?').get(adminId)).toEqual({
+        name: ADMIN.displayName,
+        language: 'en',
+      });
+    }
+    expect(canonicalDump(c)).toEqual(canonicalDump(a));
+
+    // From now on C writes under its new identity and its changes travel, relayed to B too.
+    writeOn(c, (w) => w.update(users, adminId, { theme: 'dark' }));
+    await syncC();
+    await sync(b, a);
+    expect(b.services.db.prepare('SELECT theme FROM users WHERE id = ?').get(adminId)).toEqual({ theme: 'dark' });
+    expect(canonicalDump(b)).toEqual(canonicalDump(a));
+    // The old removal still stands for the old identity everywhere, and for the new one nowhere,
+    // even after another round of the old removal's copies between every desktop.
+    await sync(b, a);
+    await syncC();
+    for (const x of [a, b, c]) {
+      expect(isRemovedDevice(x.services.db, oldC)).toBe(true);
+      expect(isRemovedDevice(x.services.db, newC)).toBe(false);
+    }
+    expect(syncServiceFor(c.services).removed).toBe(false);
+    // An active member cannot "join again".
+    const { code: code2 } = await a.ok('sync.pair.start', {}, admin);
+    expect(await c.call('sync.rejoin', { host: HOST, port, code: code2, deviceName: 'C' }, tokenC)).toMatchObject({
+      ok: false,
+      error: { messageKey: 'sync.errors.rejoin_member' },
+    });
   });
 
   it('the removed desktop is told in words and stops trying', async () => {

@@ -74,7 +74,11 @@ describe('sync identity across a restore', () => {
     // It remembers which office the data is from, and says why sync is off.
     expect(readMeta(b.services.db, 'data_office')).toBe(officeIdentity(x.services.db, x.services.deviceId)!.officeId);
     const token = (await b.ok('auth.login', { username: ADMIN.username, password: ADMIN.password })).token;
-    expect(await b.ok('sync.status', {}, token)).toMatchObject({ enabled: false, lastError: { messageKey: 'sync.errors.restored_other_office' } });
+    expect(await b.ok('sync.status', {}, token)).toMatchObject({
+      enabled: false,
+      rejoinable: true,
+      lastError: { messageKey: 'sync.errors.restored_other_office' },
+    });
     // X's desktop does not take B for itself: B's certificate is not paired there.
     const conn = await connectTls(b.services, HOST, xPort);
     try {

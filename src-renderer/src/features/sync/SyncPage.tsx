@@ -7,6 +7,7 @@
 import { ActionIcon, Alert, Badge, Button, Card, Group, Menu, Modal, Skeleton, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconDots, IconLink, IconRefresh, IconTrash } from '@tabler/icons-react';
+import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { MethodOutput, SyncPeer } from '../../../../src-shared/contract';
@@ -16,6 +17,7 @@ import { formatDateTime, formatNumber } from '../../format';
 import { errorMessage } from '../../i18n';
 import { useSession } from '../../session';
 import { ConflictsView } from './ConflictsView';
+import { JoinForm } from './JoinOffice';
 
 function useErrorToast() {
   const { t } = useTranslation();
@@ -204,6 +206,29 @@ function FolderCard({ folder }: { folder: string | null }) {
   );
 }
 
+/** A desktop holding the office's data that no longer syncs with it (removed, or left by a restore): join again. */
+function RejoinCard() {
+  const { t } = useTranslation();
+  const queryClient = useQueryClient();
+  const rejoin = useApiMutation('sync.rejoin', {
+    onSuccess: (result) => {
+      notifications.show({ color: 'teal', message: t('sync.rejoin.done', { peer: result.peerName }) });
+      void queryClient.invalidateQueries();
+    },
+  });
+  return (
+    <Card withBorder data-testid="sync-rejoin">
+      <Stack>
+        <Title order={5}>{t('sync.rejoin.title')}</Title>
+        <Text size="sm" c="dimmed">
+          {t('sync.rejoin.intro')}
+        </Text>
+        <JoinForm testId="rejoin-form" submitLabel={t('sync.rejoin.submit')} pending={rejoin.isPending} error={rejoin.error} onSubmit={(target) => rejoin.mutate(target)} />
+      </Stack>
+    </Card>
+  );
+}
+
 export function SyncSettings() {
   const { t } = useTranslation();
   const status = useApiQuery('sync.status', {}, { refetchInterval: 3000 });
@@ -268,6 +293,7 @@ export function SyncSettings() {
           </Text>
         )}
       </Card>
+      {s.rejoinable && <RejoinCard />}
       <Title order={4}>{t('sync.peers')}</Title>
       <PeersTable />
       {s.enabled && <FolderCard folder={s.folder} />}
