@@ -49,6 +49,8 @@ export const DEFAULT_RETENTION: Retention = { keepLast: 10, daily: 7, weekly: 4,
 /** After a failed scheduled backup (USB unplugged, share offline): try again this much later. */
 export const RETRY_MS = 5 * 60_000;
 export const SAFETY_DIR = 'safety-copies';
+/** Safety copies kept after a restore: each is a whole database, so older ones go. */
+export const SAFETY_COPIES_KEPT = 3;
 
 interface StoredConfig extends BackupConfig {
   configuredAt: number;
@@ -97,6 +99,11 @@ export function backupServiceOf(services: Services): BackupService {
   const service = registry.get(services);
   if (!service) throw new HarborError('INTERNAL');
   return service;
+}
+
+/** The number of a safety copy among those of the same millisecond (1 for the first). */
+function copyNumber(name: string): number {
+  return Number(/-(\d+)\.db$/.exec(name)?.[1] ?? 1);
 }
 
 export class BackupService {
@@ -436,7 +443,11 @@ export class BackupService {
       updated_at: number;
     }[];
     const safetyDir = join(dataDir, SAFETY_DIR);
-    const safetyFile = join(safetyDir, `harbor-${fileStamp(this.now())}.db`);
+    // Numbered after the newest of the same millisecond, so the order of names is the order of restores.
+    const stem = `harbor-${fileStamp(this.now())}`;
+    const sameStamp = this.safetyCopies().filter((c) => c.name === `${stem}.db` || c.name.startsWith(`${stem}-`));
+    const number = sameStamp.length > 0 ? Math.max(...sameStamp.map((c) => copyNumber(c.name))) + 1 : 1;
+    const safetyFile = join(safetyDir, number > 1 ? `${stem}-${number}.db` : `${stem}.db`);
     try {
       this.host.reopen(() => {
         // The last connection to close removes both; if they remain, another
@@ -474,6 +485,7 @@ export class BackupService {
         detail: { createdAt: contents.createdAt, officeName: contents.officeName, safetyCopy: safetyFile },
       });
     })();
+    for (const old of this.safetyCopies().slice(SAFETY_COPIES_KEPT)) rmSync(old.path, { force: true });
     this.host.services.events.emit('data.changed', { tables: Object.keys(contents.counts) });
   }
 
@@ -502,6 +514,7 @@ export class BackupService {
         const st = statSync(path);
         return { name, path, createdAt: parseFileStamp(name) ?? st.mtimeMs, bytes: st.size };
       })
-      .sort((a, b) => b.name.localeCompare(a.name));
+      // Newest first; restores within one millisecond are numbered -2, -3, ...
+      .sort((a, b) => b.createdAt - a.createdAt || copyNumber(b.name) - copyNumber(a.name));
   }
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { createBackup } from '../../../src-main/core/backup/archive';
+import { SAFETY_COPIES_KEPT } from '../../../src-main/core/backup/service';
 import { applyKey } from '../../../src-main/core/db/connection';
 import { migrate, SCHEMA_VERSION } from '../../../src-main/core/db/migrate';
 import { migrations } from '../../../src-main/core/db/migrations';
@@ -124,6 +125,26 @@ describe('backups through the dispatcher', () => {
     expect(c.services.db.prepare(`SELECT value FROM local_meta WHERE key = 'device_id'`).get()).toEqual({ value: deviceId });
     const audit = await c.ok('audit.list', { limit: 5 }, again.token);
     expect(audit.map((a) => a.action)).toContain('backup.restored');
+  });
+
+  it('keeps the newest safety copies only, each restore its own', async () => {
+    // One moment for all: the copies share a time stamp.
+    const c = core({ now: () => Date.UTC(2026, 11, 1, 9, 30) });
+    let token = await setUpOffice(c);
+    await configured(c, token);
+    const backup = await runBackup(c, token);
+    const names: string[] = [];
+    for (let i = 0; i < SAFETY_COPIES_KEPT + 2; i++) {
+      const { jobId } = await c.ok('backup.restore', { path: backup.path!, password: BACKUP_PASSWORD }, token);
+      expect((await c.backup.waitFor(jobId)).state).toBe('done');
+      token = (await c.ok('auth.login', { username: 'admin', password: 'correct horse battery' })).token;
+      names.push((await c.ok('backup.list', {}, token)).safetyCopies[0]!.name);
+    }
+    // Restores within one millisecond still keep one copy each.
+    expect(new Set(names).size).toBe(names.length);
+    const kept = (await c.ok('backup.list', {}, token)).safetyCopies.map((s) => s.name);
+    expect(kept).toEqual(names.slice(-SAFETY_COPIES_KEPT).reverse());
+    expect(readdirSync(join(c.dir, 'safety-copies')).sort()).toEqual([...kept].sort());
   });
 
   it('a wrong password, a tampered or truncated backup change nothing', async () => {
