@@ -158,6 +158,18 @@ export function openCore(options: CoreOptions): Core {
     services.clock = new Hlc(services.deviceId, stamp, now);
     if (failure) throw failure;
   };
+  // A restored file becomes this desktop's before it is swapped in (migrated,
+  // this desktop's sync identity), so a crash right after the swap starts it as such.
+  const prepareRestored = (file: string, fileKey: Buffer) => {
+    const restored = openDatabase({ file, key: fileKey, create: false });
+    try {
+      migrate(restored, null);
+      adoptRestoredSync(restored, syncStateBeforeRestore(services.db));
+      restored.pragma('wal_checkpoint(TRUNCATE)');
+    } finally {
+      restored.close();
+    }
+  };
   const backup = new BackupService({
     services,
     dbFile,
@@ -166,6 +178,7 @@ export function openCore(options: CoreOptions): Core {
     },
     exclusive: (fn) => dispatcher.exclusive(fn),
     reopen,
+    prepareRestored,
   });
   backup.start();
   return {

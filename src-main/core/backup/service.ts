@@ -76,6 +76,8 @@ export interface BackupHost {
   exclusive<T>(fn: () => T | Promise<T>): Promise<T>;
   /** Closes the database, runs `install` (which may replace the file with one under `fileKey`), opens it again. */
   reopen(install: () => void, fileKey?: Buffer): void;
+  /** Makes a restored file ready to be this desktop's database (schema, device identity), before it is swapped in. */
+  prepareRestored(file: string, fileKey: Buffer): void;
 }
 
 interface RunningJob extends BackupJob {
@@ -449,6 +451,7 @@ export class BackupService {
     const number = sameStamp.length > 0 ? Math.max(...sameStamp.map((c) => copyNumber(c.name))) + 1 : 1;
     const safetyFile = join(safetyDir, number > 1 ? `${stem}-${number}.db` : `${stem}.db`);
     try {
+      this.host.prepareRestored(staged, fileKey);
       this.host.reopen(() => {
         // The last connection to close removes both; if they remain, another
         // process (the app while the CLI restores, or the reverse) has the database open.
@@ -465,7 +468,7 @@ export class BackupService {
         fsyncPath(dataDir);
       }, fileKey);
     } finally {
-      rmSync(staged, { force: true });
+      for (const f of [staged, `${staged}-wal`, `${staged}-shm`]) rmSync(f, { force: true });
     }
     const db = this.db;
     db.transaction(() => {

@@ -8,7 +8,8 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { databaseKeyOf, inspectBackup, keyFor, verifyBackup } from '../../../src-main/core/backup/archive';
+import { databaseKeyOf, inspectBackup, keyFor, restoreToFile, verifyBackup } from '../../../src-main/core/backup/archive';
+import { createOffice, deviceCertificate, fingerprintOf, readMeta as readSyncMeta } from '../../../src-main/core/sync/identity';
 import { applyKey } from '../../../src-main/core/db/connection';
 import { FileKeyStore, formatKeyRing } from '../../../src-main/core/db/keystore';
 import { openCore } from '../../../src-main/core';
@@ -21,9 +22,10 @@ const core = disposedAfterEach();
 
 const ringOf = (c: TestCore) => new FileKeyStore(c.keyFile).loadAll().map((k) => k.toString('hex'));
 
-async function backupOfOtherDesktop(): Promise<{ path: string; key: Buffer }> {
+async function backupOfOtherDesktop(options: { inOffice?: boolean } = {}): Promise<{ path: string; key: Buffer }> {
   const other = core();
   const token = await setUpOffice(other);
+  if (options.inOffice) createOffice(other.services.db, other.services.deviceId);
   await other.ok('users.create', { username: 'from.other', displayName: '另一台', password: 'password-1234', role: 'sales_rep' }, token);
   const usb = join(other.dir, 'usb');
   mkdirSync(usb);
@@ -129,5 +131,28 @@ describe('backups of the first format', () => {
     const session = await c.ok('auth.login', { username: 'admin', password: 'correct horse battery' });
     const contacts = await c.ok('contacts.list', { filter: { q: '张三' }, limit: 10 }, session.token);
     expect(contacts.rows).toHaveLength(1);
+  });
+});
+
+describe('a restored file before the swap', () => {
+  it('already carries this desktop’s sync identity and schema, so a crash right after the swap starts it as this desktop', async () => {
+    const backup = await backupOfOtherDesktop({ inOffice: true });
+    const c = core();
+    await setUpOffice(c);
+    createOffice(c.services.db, c.services.deviceId);
+    const mine = deviceCertificate(c.services.db, c.services.deviceId).fingerprint;
+    const staged = join(c.dir, 'staged.db');
+    const kek = await keyFor(backup.path, { password: PASSWORD });
+    const localMeta = c.services.db.prepare('SELECT key, value, updated_at FROM local_meta').all() as { key: string; value: string; updated_at: number }[];
+    const restored = await restoreToFile({ backupPath: backup.path, backupKey: kek, destFile: staged, destKey: new FileKeyStore(c.keyFile).load()!, localMeta });
+    expect(restored.key).toEqual(backup.key);
+    // What install() does before it renames the file over the database.
+    (c.backup as unknown as { host: { prepareRestored(file: string, key: Buffer): void } }).host.prepareRestored(staged, restored.key);
+    const db = new Database(staged, { readonly: true });
+    applyKey(db, restored.key);
+    expect(fingerprintOf(readSyncMeta(db, 'device_cert')!)).toBe(mine);
+    expect(db.prepare(`SELECT value FROM local_meta WHERE key = 'device_id'`).get()).toEqual({ value: c.services.deviceId });
+    expect(db.prepare('SELECT count(*) AS n FROM local_sessions').get()).toEqual({ n: 0 });
+    db.close();
   });
 });
