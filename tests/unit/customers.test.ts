@@ -79,6 +79,57 @@ describe('records and validation', () => {
   });
 });
 
+describe('bulk create', () => {
+  it('creates thousands of contacts in order, several per statement, each with its own change-log entry, searchable, replayable', async () => {
+    const tag = await core.ok('tags.save', { name: '导入', color: 'teal' }, admin);
+    const co = await company('锦程物流');
+    // A run longer than one statement takes, then rows setting more fields: statements of several shapes and sizes.
+    const input = Array.from({ length: 4_000 }, (_, i) => ({
+      familyName: i % 2 ? '钱' : 'Qian',
+      givenName: `导${i}`,
+      ...(i >= 2_500 ? { title: '采购', companyId: co.id } : {}),
+      phones: [{ label: '', number: `+86139${String(i).padStart(8, '0')}` }],
+      emails: [{ label: '', address: `bulk${i}@import.example` }],
+      ...(i % 1000 === 999 ? { tagIds: [tag.id] } : {}),
+    }));
+    const { ids } = await core.ok('contacts.bulkCreate', { contacts: input }, admin);
+    expect(ids).toHaveLength(4_000);
+    expect(new Set(ids).size).toBe(4_000);
+    const db = core.services.db;
+    const stored = db.prepare('SELECT id, given_name, title, company_key FROM contacts WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(ids)) as {
+      id: string;
+      given_name: string;
+      title: string | null;
+      company_key: string | null;
+    }[];
+    const byId = new Map(stored.map((r) => [r.id, r]));
+    ids.forEach((id, i) => {
+      expect(byId.get(id)).toMatchObject({ given_name: `导${i}`, title: input[i]!.title ?? null, company_key: input[i]!.companyId ? '锦程物流' : null });
+    });
+    const log = db.prepare("SELECT row_id, data FROM change_log WHERE tbl = 'contacts' AND op = 'insert' ORDER BY seq").all() as { row_id: string; data: string }[];
+    expect(log.map((e) => e.row_id)).toEqual(ids);
+    expect(Object.keys(JSON.parse(log[0]!.data) as object)).not.toContain('title');
+    expect(JSON.parse(log[2_500]!.data)).toMatchObject({ title: '采购', company_id: co.id });
+    expect((await core.ok('contacts.list', { filter: { tagIds: [tag.id] } }, admin)).total).toBe(4);
+    for (const i of [0, 2_132, 2_133, 2_499, 2_500, 3_999]) {
+      expect((await core.ok('customers.search', { q: `bulk${i}@` }, admin)).contacts.map((h) => h.id)).toEqual([ids[i]]);
+    }
+    const replica = replayChangeLog(db);
+    expect(syncedDump(replica)).toEqual(syncedDump(db));
+    const q = "SELECT count(*) AS n FROM search_fts WHERE search_fts MATCH '\"import.example\"'";
+    expect(replica.prepare(q).get()).toEqual({ n: 4_000 });
+    expect(db.prepare(q).get()).toEqual({ n: 4_000 });
+  });
+
+  it('a bad row fails the whole batch with field errors pointing at it, and saves nothing', async () => {
+    const before = snapshot(core, TABLES);
+    const rows = Array.from({ length: 3_000 }, (_, i) => ({ familyName: '孙', givenName: `${i}`, phones: [{ label: '', number: i === 2_500 ? '12' : '13900000000' }] }));
+    const r = await core.call('contacts.bulkCreate', { contacts: rows }, admin);
+    expect(r).toMatchObject({ ok: false, error: { code: 'VALIDATION_ERROR', fields: [{ path: 'contacts.2500.phones.0.number', messageKey: 'validation.invalid_phone' }] } });
+    expect(snapshot(core, TABLES)).toEqual(before);
+  });
+});
+
 describe('duplicates', () => {
   it('warns before saving a contact with the same email, the same phone, or a very similar name in the same company', async () => {
     const co = await company('华东精密机械厂');

@@ -180,11 +180,9 @@ export const customersHandlers: HandlerGroup<
 
   'contacts.bulkCreate'({ contacts: list }, ctx) {
     const owner = ctx.session!.user.id;
-    const ids: string[] = [];
-    for (const [i, input] of list.entries()) {
-      let columns: Record<string, unknown>;
+    const rows = list.map((input, i) => {
       try {
-        columns = contactColumns(ctx.db, { ...NEW_CONTACT, ownerId: owner, ...input });
+        return contactColumns(ctx.db, { ...NEW_CONTACT, ownerId: owner, ...input });
       } catch (error) {
         // Point field errors at the row that has them.
         if (error instanceof HarborError && error.fields) {
@@ -192,10 +190,9 @@ export const customersHandlers: HandlerGroup<
         }
         throw error;
       }
-      const id = ctx.write.insertRaw(contacts, columns);
-      if (input.tagIds?.length) setTags(ctx.write, ctx.db, id, input.tagIds);
-      ids.push(id);
-    }
+    });
+    const ids = ctx.write.insertManyRaw(contacts, rows);
+    for (const [i, input] of list.entries()) if (input.tagIds?.length) setTags(ctx.write, ctx.db, ids[i]!, input.tagIds);
     ctx.audit.detail = { count: ids.length };
     return { ids };
   },

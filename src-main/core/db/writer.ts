@@ -29,6 +29,8 @@ interface TableInfo {
 
 const tableInfoCache = new WeakMap<SQLiteTable, TableInfo>();
 const statementCache = new WeakMap<SqliteDb, Map<string, Statement>>();
+/** Bound parameters one statement may take (SQLite's default limit is 32,766). */
+const MAX_BOUND_PARAMS = 32_000;
 
 /** Prepares a statement once per connection. */
 export function cachedStatement(db: SqliteDb, sql: string): Statement {
@@ -114,9 +116,43 @@ export class Writer {
     return this.get(table, id)!;
   }
 
-  /** Inserts without reading the row back; returns its id. The fast path for bulk work. */
+  /** Inserts without reading the row back; returns its id. The fast path for single writes. */
   insertRaw(table: SQLiteTable, values: Row): string {
     const info = tableInfo(table);
+    const row = this.insertable(info, values);
+    this.statement(`INSERT INTO "${info.name}" (${row.columns}) VALUES (${row.names.map(() => '?').join(', ')})`).run(row.params);
+    this.log(info.name, row.id, 'insert', row.data);
+    return row.id;
+  }
+
+  /**
+   * Inserts many rows (imports), several per statement, each with its own
+   * change-log entry; returns their ids in order. Every statement that writes
+   * a table with triggers opens a savepoint, and the FTS5 search index writes
+   * what it holds in memory at each one: a statement per row would store one
+   * tiny index segment per row and spend the import merging them.
+   */
+  insertManyRaw(table: SQLiteTable, rows: Row[]): string[] {
+    const info = tableInfo(table);
+    const prepared = rows.map((values) => this.insertable(info, values));
+    for (let start = 0; start < prepared.length; ) {
+      // A run of rows setting the same columns, as many as one statement can bind.
+      const { columns, names } = prepared[start]!;
+      const max = Math.max(1, Math.floor(MAX_BOUND_PARAMS / names.length));
+      let end = start + 1;
+      while (end < prepared.length && end - start < max && prepared[end]!.columns === columns) end++;
+      const chunk = prepared.slice(start, end);
+      const sql = `INSERT INTO "${info.name}" (${columns}) VALUES ${chunk.map(() => `(${names.map(() => '?').join(', ')})`).join(', ')}`;
+      // Full-size statements recur and are kept; a run's odd-sized tail is prepared once.
+      (chunk.length === max ? this.statement(sql) : this.db.prepare(sql)).run(chunk.flatMap((r) => r.params));
+      for (const r of chunk) this.log(info.name, r.id, 'insert', r.data);
+      start = end;
+    }
+    return prepared.map((r) => r.id);
+  }
+
+  /** A new row's stored columns and values, with id, timestamps and authorship filled in. */
+  private insertable(info: TableInfo, values: Row): { id: string; names: string[]; columns: string; params: unknown[]; data: Row } {
     const now = this.now();
     const row: Row = {
       ...values,
@@ -138,10 +174,7 @@ export class Writer {
       params.push(stored);
       if (col.name !== 'id') data[col.name] = stored;
     }
-    const sql = `INSERT INTO "${info.name}" (${names.map((n) => `"${n}"`).join(', ')}) VALUES (${names.map(() => '?').join(', ')})`;
-    this.statement(sql).run(...params);
-    this.log(info.name, row.id as string, 'insert', data);
-    return row.id as string;
+    return { id: row.id as string, names, columns: names.map((n) => `"${n}"`).join(', '), params, data };
   }
 
   /** Updates the given fields; only values that really change are written and logged. */
