@@ -357,7 +357,7 @@ export const syncSuite: Suite = {
         writeContacts(a, CHANGES);
         let written = 0;
         const published = await whileBusy(a, 'write', async () => {
-          written = publishToFolder(a.services, identity, folder);
+          written = await publishToFolder(a.services, identity, folder);
           if (written < CHANGES) throw new Error('sync bench: not every change published');
         });
         if (!startApplyWorker(b.services)) throw new Error('sync bench: no worker');

@@ -31,7 +31,9 @@
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { promises as fsp } from 'node:fs';
+import { promisify } from 'node:util';
+import { deflateRaw, inflateRaw } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
 import { readBatch, whenIdle } from './exchange';
 import { applyReceived } from './apply';
@@ -41,6 +43,9 @@ import { isRemovedDevice } from './peers';
 import { open, readMeta, seal, writeMeta, type OfficeIdentity } from './identity';
 import { BACKGROUND_BATCH, DEFAULT_BATCH_SIZE, type Batch } from './protocol';
 import type { CoreEvents } from '../events';
+
+const deflate = promisify(deflateRaw);
+const inflate = promisify(inflateRaw);
 
 const FILE_RE = /^(\d{12})-(\d{12})\.batch$/;
 /** A device's folder: `<deviceId>`, or `<deviceId>~<n>` after the device was restored from an older copy. */
@@ -173,19 +178,56 @@ export interface FolderReport {
   refused: { device: string; file: string; messageKey: string }[];
 }
 
-/** Writes this device's new change-log entries as sealed batch files. */
-export function publishToFolder(ctx: SyncContext, identity: OfficeIdentity, folder: string, batchSize = DEFAULT_BATCH_SIZE): number {
+/** Entries read from the change log at a time while a file is put together (the main thread's loop turns in between). */
+const READ_STEP = 250;
+
+/** Up to `limit` of this device's change-log entries after `after`, read a step at a time. */
+async function readInSteps(ctx: SyncContext, after: number, limit: number): Promise<Batch> {
+  await whenIdle(ctx);
+  const batch = readBatch(ctx, after, Math.min(READ_STEP, limit));
+  while (batch.more && batch.entries.length < limit) {
+    await new Promise((resolve) => setImmediate(resolve));
+    await whenIdle(ctx);
+    const next = readBatch(ctx, batch.end, Math.min(READ_STEP, limit - batch.entries.length));
+    batch.entries.push(...next.entries);
+    batch.end = next.end;
+    batch.more = next.more;
+  }
+  return batch;
+}
+
+/** `writeWhole` without blocking the event loop: the file's bytes and its fsync go through the thread pool. */
+async function writeWholeInBackground(dir: string, name: string, bytes: Buffer): Promise<void> {
+  const tmp = join(dir, `.${name}.${randomBytes(4).toString('hex')}.tmp`);
+  const handle = await fsp.open(tmp, 'wx', 0o600);
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await fsp.rename(tmp, join(dir, name));
+}
+
+/**
+ * Writes this device's new change-log entries as sealed batch files. The
+ * log is read a step at a time; compressing, writing and fsync run off the
+ * event loop, so a UI call waits for at most one step.
+ */
+export async function publishToFolder(ctx: SyncContext, identity: OfficeIdentity, folder: string, batchSize = DEFAULT_BATCH_SIZE): Promise<number> {
   mkdirSync(join(folder, identity.officeId), { recursive: true });
+  await whenIdle(ctx);
   const dirName = ownDir(ctx, identity, folder);
   const dir = join(folder, identity.officeId, dirName);
   mkdirSync(dir, { recursive: true });
   let written = 0;
   for (;;) {
-    const cursor = getCursor(ctx.db, 'folder-out');
-    const batch = readBatch(ctx, cursor, batchSize);
+    const batch = await readInSteps(ctx, getCursor(ctx.db, 'folder-out'), batchSize);
     if (batch.entries.length === 0) break;
     const name = `${pad(batch.start)}-${pad(batch.end)}.batch`;
-    writeWhole(dir, name, seal(identity.officeKey, deflateRawSync(Buffer.from(JSON.stringify(batch))), aadFor(identity.officeId, dirName, name)));
+    const packed = await deflate(Buffer.from(JSON.stringify(batch)));
+    await writeWholeInBackground(dir, name, seal(identity.officeKey, packed, aadFor(identity.officeId, dirName, name)));
+    await whenIdle(ctx);
     setCursor(ctx.db, 'folder-out', batch.end, ctx.now());
     written += batch.entries.length;
     if (!batch.more) break;
@@ -276,14 +318,14 @@ export async function collectFromFolder(
       if (f.start > cursor) break; // a file before this one is missing: wait for it
       let bytes: Buffer;
       try {
-        bytes = readFileSync(join(officeDir, dirName, f.file));
+        bytes = await fsp.readFile(join(officeDir, dirName, f.file));
       } catch {
         break; // cleaned up by its writer meanwhile: its floor tells next time
       }
       const plain = open(identity.officeKey, bytes, aadFor(identity.officeId, dirName, f.file));
       let batch: unknown = null;
       try {
-        batch = plain ? JSON.parse(inflateRawSync(plain).toString('utf8')) : null;
+        batch = plain ? JSON.parse((await inflate(plain)).toString('utf8')) : null;
       } catch {
         batch = null;
       }
@@ -371,7 +413,7 @@ export async function syncWithFolder(
 ): Promise<FolderReport> {
   const collected = await collectFromFolder(ctx, identity, folder, events, options);
   await whenIdle(ctx);
-  const written = publishToFolder(ctx, identity, folder);
+  const written = await publishToFolder(ctx, identity, folder);
   await whenIdle(ctx);
   const deleted = cleanFolder(ctx, identity, folder, { ...options, gaps: collected.gaps.map((g) => g.dir) });
   return { ...collected, written, deleted };

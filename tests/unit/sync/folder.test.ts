@@ -63,7 +63,7 @@ describe('shared-folder sync', () => {
 
   it('skips a half-written or tampered file, applies nothing of it, and picks it up once complete', async () => {
     const { a, b, folder } = await office();
-    publishToFolder(a.services, identity(a), folder, 2);
+    await publishToFolder(a.services, identity(a), folder, 2);
     const dir = join(folder, identity(a).officeId, a.services.deviceId);
     const files = readdirSync(dir).sort();
     expect(files.length).toBeGreaterThan(1);
@@ -123,7 +123,7 @@ describe('shared-folder sync', () => {
     writeOn(a, (w) => {
       for (let i = 0; i < 1_000; i++) w.insertRaw(settings, { id: `bulk.${i}`, value: JSON.stringify({ n: i }) });
     });
-    publishToFolder(a.services, identity(a), folder);
+    await publishToFolder(a.services, identity(a), folder);
     const dir = join(folder, identity(a).officeId, a.services.deviceId);
     const [file] = readdirSync(dir);
     const [start, end] = file!.split(/[-.]/).map(Number) as [number, number];
@@ -165,7 +165,7 @@ describe('shared-folder sync', () => {
 
   it('refuses files sealed with another office key or moved to another device folder', async () => {
     const { a, b, folder } = await office();
-    publishToFolder(a.services, identity(a), folder);
+    await publishToFolder(a.services, identity(a), folder);
     const stranger = makeTestCore();
     cores.push(stranger);
     adoptOffice(stranger.services.db, identity(a).officeId, Buffer.alloc(32, 7));
@@ -200,7 +200,7 @@ describe('shared-folder clean-up', () => {
     // All three use the folder from now on (each has its sub-folder and its sealed state file).
     await round(folder, a, b, c);
     addUsers(a, 'a', 6);
-    publishToFolder(a.services, identity(a), folder, 2);
+    await publishToFolder(a.services, identity(a), folder, 2);
     const fresh = batches(own(folder, a)).slice(1);
     expect(fresh.length).toBeGreaterThan(2);
     // Nobody has read the new files: A keeps them (its first file, read by B and C in the first round, goes).
@@ -234,7 +234,7 @@ describe('shared-folder clean-up', () => {
     const { a, c, folder } = await office();
     await round(folder, a, c);
     addUsers(a, 'a', 6);
-    publishToFolder(a.services, identity(a), folder, 2);
+    await publishToFolder(a.services, identity(a), folder, 2);
     // C is away: A keeps what C has not read.
     await round(folder, a);
     const kept = batches(own(folder, a));

@@ -162,7 +162,7 @@ describe('removing a device from the office', () => {
     writeOn(c, (w) => w.update(users, adminId, { theme: 'dark' }));
     await sync(c, b);
     // B writes its log, C's later entry included, to the folder before it learns anything; A reads it.
-    publishToFolder(b.services, id(b), folder);
+    await publishToFolder(b.services, id(b), folder);
     const report = await collectFromFolder(a.services, id(a), folder);
     expect(report.refused).toEqual([]);
     expect(a.services.db.prepare('SELECT theme FROM users WHERE id = ?').get(adminId)).not.toEqual({ theme: 'dark' });
@@ -306,7 +306,7 @@ describe('removing a device from the office', () => {
     const id = identity;
     await sync(b, a);
     writeOn(c, (w) => w.update(users, adminId, { displayName: 'from removed C' }));
-    publishToFolder(c.services, id(c), folder);
+    await publishToFolder(c.services, id(c), folder);
     expect(readdirSync(join(folder, id(c).officeId, c.services.deviceId)).length).toBeGreaterThan(0);
     const onB = snapshot(b, TABLES);
     const report = await collectFromFolder(b.services, id(b), folder);
@@ -314,7 +314,7 @@ describe('removing a device from the office', () => {
     expect(snapshot(b, TABLES)).toEqual(onB);
 
     // A writes its log (the removal included) to the folder; C reads it and knows it is out.
-    publishToFolder(a.services, id(a), folder);
+    await publishToFolder(a.services, id(a), folder);
     await collectFromFolder(c.services, id(c), folder);
     const serviceC = syncServiceFor(c.services);
     expect(serviceC.removed).toBe(true);
