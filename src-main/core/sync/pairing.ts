@@ -1,26 +1,27 @@
 /**
- * Pairing a new desktop with a short code.
+ * Pairing a new desktop with a short code, by SPAKE2 (pake.ts, RFC 9382).
  *
- * The first desktop shows an 8-digit code, valid 10 minutes, good for one
- * attempt. The joining desktop connects over TLS; each side sees the other's
- * certificate. Both derive K = scrypt(code, "harbor-pair-v1|" + host cert
- * fingerprint + "|" + joiner cert fingerprint) (N = 2^15). The joiner proves
- * it knows the code with an HMAC under K of a fresh nonce and both
- * fingerprints; only then does the host answer, with its own HMAC (proving it
- * knows the code too) and the office id and key sealed with AES-256-GCM
- * under a key derived from K. Both sides then pin each other's certificate.
+ * The first desktop (the host) shows an 8-digit code, valid 10 minutes, good
+ * for one attempt. The joining desktop connects over TLS; each side sees the
+ * other's certificate. Both run SPAKE2 with w derived from the code, and the
+ * two certificate fingerprints (and the joiner's device id) as the
+ * identities in the transcript:
  *
- * Why this holds: the fingerprints are in K, so a machine in the middle
- * (which must present its own certificate to each side) ends up with two
- * different keys and cannot relay a valid proof; an online guess burns the
- * code (one attempt in 10^8). What remains: a machine in the middle can record
- * the joiner's proof and search the 10^8 codes offline; scrypt makes each
- * guess cost ~50 ms of CPU, so that search needs thousands of cores to finish
- * inside the 10-minute window, and the host accepts nothing once the code is
- * used or expired. A PAKE (SPAKE2) would remove even that; this is the
- * simple, explained variant.
+ *   joiner -> host   pair     { deviceId, name, pA }
+ *   host   -> joiner pake     { pB, confirmation of B }   (the code is used up here)
+ *   joiner -> host   confirm  { confirmation of A }       (only if B's was right)
+ *   host   -> joiner paired   { office id, office key sealed under Ke, ... }
+ *
+ * Why this holds: the messages reveal nothing about the code to someone who
+ * records them, so there is nothing to guess offline. A machine in the
+ * middle must run SPAKE2 itself with each side (it presents its own
+ * certificate, so the identities differ from the real ones); without the code
+ * it gets one guess, one in 10^8, and a wrong guess burns the code. Each side
+ * sends nothing secret before it has seen the other's confirmation: the host
+ * seals the office key only after the joiner's, under the shared key Ke.
  */
-import { createHmac, randomInt, scrypt, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomInt } from 'node:crypto';
+import { passwordScalar, Spake2, type Spake2Role } from './pake';
 
 export const PAIRING_CODE_DIGITS = 8;
 export const PAIRING_TTL_MS = 10 * 60 * 1000;
@@ -38,28 +39,19 @@ export function normalizeCode(code: string): string {
   return code.replace(/[\s-]/g, '');
 }
 
-export function pairingKey(code: string, hostFingerprint: string, joinerFingerprint: string): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    scrypt(
-      normalizeCode(code),
-      `harbor-pair-v1|${hostFingerprint}|${joinerFingerprint}`,
-      32,
-      { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 },
-      (error, key) => (error ? reject(error) : resolve(key)),
-    );
+/** One side's SPAKE2 for a pairing: A is the joiner, B the host; the identities bind both certificates. */
+export function pairingExchange(
+  role: Spake2Role,
+  code: string,
+  parties: { hostFingerprint: string; joinerFingerprint: string; joinerDeviceId: string },
+): Spake2 {
+  return new Spake2(role, passwordScalar('harbor-pair-v2', normalizeCode(code)), {
+    a: `harbor-joiner|${parties.joinerFingerprint}|${parties.joinerDeviceId}`,
+    b: `harbor-host|${parties.hostFingerprint}`,
   });
 }
 
-/** A sub-key of K for one purpose (`mac`, `seal`). */
+/** A key for one purpose (`seal`) from the pairing's shared key. */
 export function subKey(key: Buffer, purpose: string): Buffer {
-  return createHmac('sha256', key).update(`harbor-pair-v1|${purpose}`).digest();
-}
-
-export function proof(key: Buffer, ...parts: string[]): string {
-  return createHmac('sha256', subKey(key, 'mac')).update(parts.join('|')).digest('hex');
-}
-
-export function proofMatches(key: Buffer, given: unknown, ...parts: string[]): boolean {
-  if (typeof given !== 'string' || !/^[0-9a-f]{64}$/.test(given)) return false;
-  return timingSafeEqual(Buffer.from(given, 'hex'), Buffer.from(proof(key, ...parts), 'hex'));
+  return createHmac('sha256', key).update(`harbor-pair-v2|${purpose}`).digest();
 }

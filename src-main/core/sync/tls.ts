@@ -14,7 +14,7 @@
  * from the server's cursor for the client. Each batch is applied in one
  * transaction with its cursor on the receiving side.
  */
-import { createHash, randomBytes, type X509Certificate } from 'node:crypto';
+import { createHash, type X509Certificate } from 'node:crypto';
 import { connect, createServer, type Server, type TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { HarborError } from '../../../src-shared/errors';
@@ -24,7 +24,8 @@ import { localHello, logHead, notePeerLog, pullFrom, readBatch, whenIdle, type P
 import { applyReceived } from './apply';
 import { adoptOffice, deviceCertificate, officeIdentity, open, seal, type DeviceCertificate, type OfficeIdentity } from './identity';
 import { getCursor, peerNewerError, resetCursor, setCursor, type SyncContext } from './merge';
-import { newPairingWindow, pairingKey, proof, proofMatches, subKey, type PairingWindow } from './pairing';
+import { newPairingWindow, pairingExchange, subKey, type PairingWindow } from './pairing';
+import { confirmationMatches } from './pake';
 import { activePeerByFingerprint, addPeer, isRemovedDevice, notePeerContact, removedPeerByFingerprint, type PeerRow } from './peers';
 import { batchSchema, DEFAULT_BATCH_SIZE, PROTOCOL_VERSION, type Batch } from './protocol';
 import { FramedSocket, type Message } from './wire';
@@ -129,7 +130,7 @@ export class SyncServer {
         return;
       }
       if (msg.t === 'pair') {
-        framed.send(await this.pair(msg, socket, fingerprint, identity).catch(errorMessage));
+        framed.send(await this.pair(msg, framed, socket, fingerprint, identity).catch(errorMessage));
         framed.close();
         return;
       }
@@ -212,18 +213,29 @@ export class SyncServer {
     }
   }
 
-  private async pair(msg: Message, socket: TLSSocket, joinerFp: string, identity: OfficeIdentity): Promise<Message> {
+  /** The host's side of a pairing (see pairing.ts): SPAKE2, the joiner's confirmation, then the office key. */
+  private async pair(msg: Message, framed: FramedSocket, socket: TLSSocket, joinerFp: string, identity: OfficeIdentity): Promise<Message> {
     const { ctx } = this.options;
     const window = this.pairingWindow;
     // One attempt per code, right or wrong.
     this.pairing = null;
     if (!window) throw new HarborError('CONFLICT', 'sync.errors.pairing_closed');
-    const nonce = String(msg.nonce ?? '');
     const deviceId = String(msg.deviceId ?? '');
     const name = String(msg.name ?? '').slice(0, 100);
-    if (!/^[0-9a-f]{32}$/.test(nonce) || !/^[A-Za-z0-9_-]{1,64}$/.test(deviceId)) throw new HarborError('VALIDATION_ERROR', 'sync.errors.bad_batch');
-    const key = await pairingKey(window.code, identity.fingerprint, joinerFp);
-    if (!proofMatches(key, msg.proof, 'join', nonce, deviceId, identity.fingerprint, joinerFp)) {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(deviceId)) throw new HarborError('VALIDATION_ERROR', 'sync.errors.bad_batch');
+    // A joiner of an earlier version (its message has no SPAKE2 share) is told to update.
+    if (typeof msg.pA !== 'string') throw new HarborError('CONFLICT', 'sync.errors.protocol');
+    if (!/^04[0-9a-f]{128}$/.test(msg.pA)) throw new HarborError('VALIDATION_ERROR', 'sync.errors.bad_batch');
+    const exchange = pairingExchange('B', window.code, { hostFingerprint: identity.fingerprint, joinerFingerprint: joinerFp, joinerDeviceId: deviceId });
+    let keys;
+    try {
+      keys = exchange.finish(Buffer.from(msg.pA, 'hex'));
+    } catch {
+      throw new HarborError('VALIDATION_ERROR', 'sync.errors.bad_batch');
+    }
+    framed.send({ t: 'pake', pB: exchange.share.toString('hex'), confirm: keys.ownConfirmation.toString('hex') });
+    const answer = await framed.next(60_000);
+    if (answer.t !== 'confirm' || !confirmationMatches(keys.peerConfirmation, answer.confirm)) {
       throw new HarborError('CONFLICT', 'sync.errors.pairing_code_wrong');
     }
     // A removed device does not come back with a new code under its old id.
@@ -232,16 +244,19 @@ export class SyncServer {
     await whenIdle(ctx);
     addPeer(ctx.db, { deviceId, name: name || deviceId, fingerprint: joinerFp, certPem: cert.toString(), address: null }, ctx.now());
     this.options.onPeerChange?.();
-    const aad = `harbor-pair-key|${nonce}`;
     return {
       t: 'paired',
       deviceId: ctx.deviceId,
       name: this.options.deviceName(),
       officeId: identity.officeId,
-      sealedKey: seal(subKey(key, 'seal'), identity.officeKey, aad).toString('base64'),
-      proof: proof(key, 'host', nonce, ctx.deviceId, identity.officeId, identity.fingerprint, joinerFp),
+      sealedKey: seal(subKey(keys.ke, 'seal'), identity.officeKey, sealedKeyAad(identity.officeId, identity.fingerprint, joinerFp)).toString('base64'),
     };
   }
+}
+
+/** What the office key is sealed to: this office, between these two certificates. */
+function sealedKeyAad(officeId: string, hostFp: string, joinerFp: string): string {
+  return `harbor-pair-key|${officeId}|${hostFp}|${joinerFp}`;
 }
 
 interface Connection {
@@ -315,21 +330,23 @@ export async function pairWithHost(
   const own = as.cert;
   const conn = await connectTls(ctx, target.host, target.port, undefined, own);
   try {
-    const nonce = randomBytes(16).toString('hex');
-    const key = await pairingKey(target.code, conn.serverFingerprint, own.fingerprint);
-    const answer = await conn.framed.request({
-      t: 'pair',
-      deviceId: as.deviceId,
-      name: target.deviceName,
-      nonce,
-      proof: proof(key, 'join', nonce, as.deviceId, conn.serverFingerprint, own.fingerprint),
-    });
-    const hostId = String(answer.deviceId ?? '');
-    const officeId = String(answer.officeId ?? '');
-    if (answer.t !== 'paired' || !proofMatches(key, answer.proof, 'host', nonce, hostId, officeId, conn.serverFingerprint, own.fingerprint)) {
+    const exchange = pairingExchange('A', target.code, { hostFingerprint: conn.serverFingerprint, joinerFingerprint: own.fingerprint, joinerDeviceId: as.deviceId });
+    const pake = await conn.framed.request({ t: 'pair', deviceId: as.deviceId, name: target.deviceName, pA: exchange.share.toString('hex') });
+    if (pake.t !== 'pake' || typeof pake.pB !== 'string' || !/^04[0-9a-f]{128}$/.test(pake.pB)) throw new HarborError('CONFLICT', 'sync.errors.pairing_code_wrong');
+    let keys;
+    try {
+      keys = exchange.finish(Buffer.from(pake.pB, 'hex'));
+    } catch {
       throw new HarborError('CONFLICT', 'sync.errors.pairing_code_wrong');
     }
-    const officeKey = open(subKey(key, 'seal'), Buffer.from(String(answer.sealedKey ?? ''), 'base64'), `harbor-pair-key|${nonce}`);
+    // The other side proves it knows the code before this desktop says anything more.
+    if (!confirmationMatches(keys.peerConfirmation, pake.confirm)) throw new HarborError('CONFLICT', 'sync.errors.pairing_code_wrong');
+    const answer = await conn.framed.request({ t: 'confirm', confirm: keys.ownConfirmation.toString('hex') });
+    const hostId = String(answer.deviceId ?? '');
+    const officeId = String(answer.officeId ?? '');
+    if (answer.t !== 'paired' || !/^[A-Za-z0-9_-]{1,64}$/.test(hostId)) throw new HarborError('CONFLICT', 'sync.errors.pairing_code_wrong');
+    const aad = sealedKeyAad(officeId, conn.serverFingerprint, own.fingerprint);
+    const officeKey = open(subKey(keys.ke, 'seal'), Buffer.from(String(answer.sealedKey ?? ''), 'base64'), aad);
     if (!officeKey || officeKey.length !== 32) throw new HarborError('CONFLICT', 'sync.errors.pairing_code_wrong');
     if (isRemovedDevice(ctx.db, { deviceId: hostId, fingerprint: conn.serverFingerprint })) throw new HarborError('CONFLICT', 'sync.errors.peer_removed');
     const name = String(answer.name ?? hostId).slice(0, 100);

@@ -1,4 +1,5 @@
 import { copyFileSync } from 'node:fs';
+import { connect as connectTlsSocket, createServer as createTlsServer } from 'node:tls';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { users } from '../../../src-main/core/db/schema';
@@ -7,6 +8,8 @@ import { createOffice, deviceCertificate } from '../../../src-main/core/sync/ide
 import { getPeer, removePeer } from '../../../src-main/core/sync/peers';
 import { connectTls, joinOffice, SyncServer, syncWithPeer } from '../../../src-main/core/sync/tls';
 import { makeTestCore, setUpOffice, ADMIN, type TestCore } from '../../helpers/core';
+import { Spake2 } from '../../../src-main/core/sync/pake';
+import { FramedSocket, type Message } from '../../../src-main/core/sync/wire';
 import { canonicalDump, writeOn } from './helpers';
 
 const HOST = '127.0.0.1';
@@ -122,6 +125,74 @@ describe('pairing and TLS sync on loopback', () => {
       messageKey: 'sync.errors.pairing_closed',
     });
     expect(getPeer(a.services.db, b.services.deviceId)).toBeNull();
+  });
+
+  it('a machine in the middle relaying the pairing, with the right code, gets no pairing: SPAKE2 binds both certificates; the code is used up', async () => {
+    const a = core();
+    const b = core();
+    const mallory = deviceCertificate(core().services.db, 'mallory');
+    await setUpOffice(a);
+    const { server, port } = await serve(a, 'A');
+    const { code } = server.openPairing();
+    // Presents its own certificate to each side and passes every byte through, recording them.
+    const recorded: Buffer[] = [];
+    const relay = createTlsServer({ key: mallory.keyPem, cert: mallory.certPem, requestCert: true, rejectUnauthorized: false }, (fromJoiner) => {
+      const toHost = connectTlsSocket({ host: HOST, port, key: mallory.keyPem, cert: mallory.certPem, rejectUnauthorized: false, checkServerIdentity: () => undefined });
+      fromJoiner.on('data', (chunk: Buffer) => recorded.push(chunk));
+      fromJoiner.pipe(toHost).pipe(fromJoiner);
+      const end = () => {
+        fromJoiner.destroy();
+        toHost.destroy();
+      };
+      fromJoiner.on('close', end);
+      toHost.on('close', end);
+      fromJoiner.on('error', end);
+      toHost.on('error', end);
+    });
+    await new Promise<void>((resolve) => relay.listen(0, HOST, resolve));
+    try {
+      const relayPort = (relay.address() as { port: number }).port;
+      await expect(joinOffice(b.services, { host: HOST, port: relayPort, code, deviceName: 'B' })).rejects.toMatchObject({
+        messageKey: 'sync.errors.pairing_code_wrong',
+      });
+      // Nothing was admitted, the code cannot be tried again, and the code itself never crossed the wire.
+      expect(server.pairingWindow).toBeNull();
+      expect(a.services.db.prepare('SELECT count(*) AS n FROM sync_peers').get()).toEqual({ n: 0 });
+      expect(Buffer.concat(recorded).includes(Buffer.from(code))).toBe(false);
+    } finally {
+      await new Promise((resolve) => relay.close(resolve));
+    }
+  });
+
+  it('a fake host that does not know the code learns nothing to test guesses against offline: the joiner stops after its SPAKE2 share', async () => {
+    const b = core();
+    const mallory = deviceCertificate(core().services.db, 'mallory');
+    const heard: Message[] = [];
+    const fake = createTlsServer({ key: mallory.keyPem, cert: mallory.certPem, requestCert: true, rejectUnauthorized: false }, (socket) => {
+      const framed = new FramedSocket(socket);
+      void (async () => {
+        for (;;) {
+          const msg = await framed.next(5_000).catch(() => null);
+          if (!msg) return;
+          heard.push(msg);
+          // Any valid point, and a confirmation it cannot compute.
+          framed.send({ t: 'pake', pB: new Spake2('B', 7n, { a: '', b: '' }).share.toString('hex'), confirm: 'ab'.repeat(32) });
+        }
+      })();
+    });
+    await new Promise<void>((resolve) => fake.listen(0, HOST, resolve));
+    try {
+      const port = (fake.address() as { port: number }).port;
+      await expect(joinOffice(b.services, { host: HOST, port, code: '12345678', deviceName: 'B' })).rejects.toMatchObject({
+        messageKey: 'sync.errors.pairing_code_wrong',
+      });
+      // One message: who it is and its share, a point that reveals nothing about the code. No proof, no confirmation.
+      expect(heard).toHaveLength(1);
+      expect(Object.keys(heard[0]!).sort()).toEqual(['deviceId', 'name', 'pA', 't']);
+      expect(heard[0]!.pA).toMatch(/^04[0-9a-f]{128}$/);
+    } finally {
+      await new Promise((resolve) => fake.close(resolve));
+    }
   });
 
   it('refuses an unpaired device, and tells a removed one so', async () => {
