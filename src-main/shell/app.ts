@@ -11,6 +11,7 @@ import { openCore, type Core } from '../core';
 import { startSync, syncServiceFor, type SyncService } from '../core/sync/service';
 import { languageForLocale, translate } from './i18n';
 import { bindIpc, isTrustedSender, type IpcBinding } from './ipc';
+import { folderPicker } from './dialogs';
 import { chooseKeyStore, INSECURE_KEY_FLAG } from './keystore';
 import { APP_ENTRY_URL, handleAppProtocol, registerAppScheme } from './protocol';
 import { appUrlCheck, createMainWindow, guardAllWebContents, WindowRegistry } from './window';
@@ -91,6 +92,7 @@ export async function startShell(options: ShellOptions): Promise<RunningShell | 
   // A failure here (say, no network yet) must not keep the office closed: the status page shows it.
   const sync = await startSync(core.services).catch(() => syncServiceFor(core.services));
 
+  core.services.pickFolder = folderPicker(() => windows.main());
   handleAppProtocol(options.rendererDir);
   const ipc = bindIpc(core, (event) => isTrustedSender(event, (wc) => windows.owns(wc), isAppUrl));
   const state = new WindowStateStore(join(dataDir, WINDOW_STATE_FILE));

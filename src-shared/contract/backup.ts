@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { method } from './define';
-import { emptyInput, okOutput, passwordSchema } from './common';
+import { emptyInput, languageSchema, okOutput, passwordSchema } from './common';
 
 const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'validation.invalid_format' });
 
@@ -155,6 +155,15 @@ export const backupMethods = {
     mutates: false,
     input: z.object({ path: pathSchema, password: z.string().min(1).max(256).optional() }).strict(),
     output: jobIdOutput,
+  }),
+  'backup.pickFolder': method({
+    summary:
+      "Desktop app only: the OS folder dialog, for the backup folder (`target`) or a backup to restore (`backup`). Null when the user cancels. Also on a fresh install.",
+    access: 'public',
+    mutates: false,
+    /** `language`: of the dialog's title, the one the page shows. */
+    input: z.object({ purpose: z.enum(['target', 'backup']), current: pathSchema.optional(), language: languageSchema }).strict(),
+    output: z.object({ path: z.string().nullable() }),
   }),
   'backup.restore': method({
     summary:

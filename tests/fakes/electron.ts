@@ -739,9 +739,20 @@ export class FakeElectron {
     },
   };
 
+  /** Folder dialogs shown (their window and options); each answers with `openDialogAnswer`, then cancels. */
+  readonly openDialogs: { window: unknown; options: Record<string, unknown> }[] = [];
+  openDialogAnswer: string | null = null;
+
   readonly dialog = {
     showErrorBox: (title: string, content: string): void => {
       this.errorBoxes.push({ title, content });
+    },
+    showOpenDialog: (windowOrOptions: unknown, maybeOptions?: Record<string, unknown>): Promise<{ canceled: boolean; filePaths: string[] }> => {
+      const options = (maybeOptions ?? windowOrOptions) as Record<string, unknown>;
+      this.openDialogs.push({ window: maybeOptions ? windowOrOptions : null, options });
+      const answer = this.openDialogAnswer;
+      this.openDialogAnswer = null;
+      return Promise.resolve(answer === null ? { canceled: true, filePaths: [] } : { canceled: false, filePaths: [answer] });
     },
   };
 

@@ -30,6 +30,7 @@ export const VALID_INPUTS: { [M in MethodName]: MethodInput<M> } = {
   'backup.inspect': { path: '/nonexistent/x.harborbackup', password: 'backup-password-1' },
   'backup.verify': { path: '/nonexistent/x.harborbackup', password: 'backup-password-1' },
   'backup.restore': { path: '/nonexistent/x.harborbackup', password: 'backup-password-1' },
+  'backup.pickFolder': { purpose: 'target', language: 'en' },
   'auth.login': { username: 'nobody', password: 'password-1234' },
   'auth.logout': {},
   'auth.me': {},

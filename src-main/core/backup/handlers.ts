@@ -29,7 +29,16 @@ export const backupHandlers: HandlerGroup<
   | 'backup.inspect'
   | 'backup.verify'
   | 'backup.restore'
+  | 'backup.pickFolder'
 > = {
+  async 'backup.pickFolder'(input, ctx) {
+    requireManagerOnceSetUp(ctx);
+    // Only the desktop app's own window: a dialog must never open on the desktop for a browser on the network.
+    const pick = ctx.origin === 'ipc' ? ctx.services.pickFolder : undefined;
+    if (!pick) throw new HarborError('VALIDATION_ERROR', 'backup.errors.no_picker');
+    return { path: await pick(input) };
+  },
+
   'backup.status'(_input, ctx) {
     return backupServiceOf(ctx.services).status(ctx.db);
   },

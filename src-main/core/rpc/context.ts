@@ -1,5 +1,5 @@
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import type { MethodName, MethodOutput, MethodParsedInput } from '../../../src-shared/contract';
+import type { Language, MethodName, MethodOutput, MethodParsedInput } from '../../../src-shared/contract';
 import type { SqliteDb } from '../db/connection';
 import type { Hlc } from '../db/hlc';
 import type { KeyProtection } from '../db/keystore';
@@ -21,6 +21,8 @@ export interface Services {
   keyProtection: KeyProtection;
   dataDir: string;
   now: () => number;
+  /** The OS folder dialog, provided by the desktop shell (absent in browser mode and the CLI). */
+  pickFolder?: (request: { purpose: 'target' | 'backup'; current?: string; language: Language }) => Promise<string | null>;
 }
 
 export interface ActiveSession {

@@ -244,6 +244,22 @@ describe('backups through the dispatcher', () => {
     await fresh.ok('auth.login', { username: 'moved.user', password: 'password-1234' });
   });
 
+  it('the folder dialog is the desktop app\'s alone: elsewhere a translated error, and no dialog', async () => {
+    const c = core();
+    let asked = 0;
+    c.services.pickFolder = () => {
+      asked++;
+      return Promise.resolve('/media/usb');
+    };
+    const token = await setUpOffice(c);
+    for (const origin of ['http', 'internal'] as const) {
+      const r = await c.dispatcher.call('backup.pickFolder', { purpose: 'target', language: 'en' }, { token, origin });
+      expect(r).toMatchObject({ ok: false, error: { code: 'VALIDATION_ERROR', messageKey: 'backup.errors.no_picker' } });
+    }
+    expect(asked).toBe(0);
+    expect(await c.dispatcher.call('backup.pickFolder', { purpose: 'target', language: 'en' }, { token, origin: 'ipc' })).toEqual({ ok: true, value: { path: '/media/usb' } });
+  });
+
   it('once set up, inspecting and restoring need backup.manage', async () => {
     const c = core();
     const token = await setUpOffice(c);

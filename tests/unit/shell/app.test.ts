@@ -96,6 +96,29 @@ describe('startShell', () => {
     const again = await pageBridge(fake.BrowserWindow.getAllWindows()[0]!);
     await expect(again.invoke('system.status', {})).resolves.toMatchObject({ ok: true, value: { setUp: true, officeName: '海港贸易' } });
   });
+
+  it('opens the OS folder dialog for the backup folder in front of the window, in the page\'s language; cancelling answers null', async () => {
+    await launch({ packaged: true });
+    const win = fake.BrowserWindow.getAllWindows()[0]!;
+    const harbor = await pageBridge(win);
+    // A fresh install may pick a backup to restore before any account exists.
+    fake.openDialogAnswer = '/media/usb/海港-20261120T090000000Z.harborbackup';
+    await expect(harbor.invoke('backup.pickFolder', { purpose: 'backup', language: 'zh-CN' })).resolves.toEqual({
+      ok: true,
+      value: { path: '/media/usb/海港-20261120T090000000Z.harborbackup' },
+    });
+    expect(fake.openDialogs.at(-1)).toMatchObject({ window: win, options: { title: zhCN.backup.pickBackup, properties: ['openDirectory'] } });
+
+    await harbor.invoke('system.setup', {
+      officeName: '海港贸易',
+      language: 'zh-CN',
+      currency: 'CNY',
+      admin: { displayName: '陈静', username: 'admin', password: 'correct horse battery' },
+      loadSampleData: false,
+    });
+    await expect(harbor.invoke('backup.pickFolder', { purpose: 'target', language: 'en', current: '/media/usb' })).resolves.toEqual({ ok: true, value: { path: null } });
+    expect(fake.openDialogs.at(-1)!.options).toMatchObject({ title: 'Choose the backup folder', defaultPath: '/media/usb', properties: ['openDirectory', 'createDirectory'] });
+  });
 });
 
 describe('single instance', () => {

@@ -16,6 +16,7 @@ import { useSession } from '../../session';
 import { failureText, formatBytes, useBackupJob } from './job';
 import { JobProgressBar } from './JobProgressBar';
 import { RestorePanel } from './RestorePanel';
+import { FolderInput } from './FolderInput';
 
 const DAYS = ['0', '1', '2', '3', '4', '5', '6'] as const;
 
@@ -246,7 +247,15 @@ function ConfigForm({ status, onSaved }: { status: BackupStatus; onSaved: () => 
   return (
     <Stack gap="sm" maw={640}>
       {error && <Alert color="red">{error}</Alert>}
-      <TextInput label={t('backup.folder')} description={t('backup.folderHint')} value={targetDir} onChange={(e) => setTargetDir(e.currentTarget.value)} data-testid="backup-folder" />
+      <FolderInput
+        label={t('backup.folder')}
+        description={t('backup.folderHint')}
+        value={targetDir}
+        onChange={setTargetDir}
+        purpose="target"
+        onError={(e) => setError(failureText(t, e))}
+        testId="backup-folder"
+      />
       <Group align="flex-end">
         <Select
           label={t('backup.schedule')}

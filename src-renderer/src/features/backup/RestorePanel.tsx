@@ -3,7 +3,7 @@
  * holds (date, office, counts), confirm once, follow the progress. Used in
  * Settings → Backup and on the first-run "restore from backup" screen.
  */
-import { Alert, Button, Group, PasswordInput, Stack, Table, Text, TextInput } from '@mantine/core';
+import { Alert, Button, Group, PasswordInput, Stack, Table, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -12,6 +12,7 @@ import { call } from '../../api/client';
 import { formatDateTime, formatNumber } from '../../format';
 import { errorMessage } from '../../i18n';
 import { failureText, formatBytes, useBackupJob } from './job';
+import { FolderInput } from './FolderInput';
 import { JobProgressBar } from './JobProgressBar';
 
 const SHOWN_TABLES = ['users', 'companies', 'contacts', 'notes', 'tags', 'categories', 'saved_views', 'settings', 'audit_log', 'change_log'] as const;
@@ -66,14 +67,16 @@ export function RestorePanel({ initialPath = '', onRestored }: { initialPath?: s
   return (
     <Stack data-testid="restore-panel">
       {error && <Alert color="red">{error}</Alert>}
-      <TextInput
+      <FolderInput
         label={t('backup.restorePath')}
         value={path}
-        onChange={(e) => {
-          setPath(e.currentTarget.value);
+        onChange={(value) => {
+          setPath(value);
           setContents(null);
         }}
+        purpose="backup"
         disabled={running}
+        onError={fail}
       />
       <PasswordInput
         label={t('backup.restorePassword')}
