@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { Locator, Page } from '@playwright/test';
 import { expect, screenshot, signIn, test } from './fixtures';
 
 // Sync servers of these Harbors listen on loopback only, without multicast discovery.
@@ -40,16 +41,30 @@ async function secondHarbor(): Promise<{ url: string; stop: () => Promise<void> 
   };
 }
 
+/** The other desktop's address and port, the pairing code and this desktop's name, in a join (or join again) form. */
+async function fillJoinForm(form: Locator, port: string, code: string, name: string): Promise<void> {
+  await form.getByLabel('另一台电脑的地址').fill('127.0.0.1');
+  await form.getByLabel('端口').fill(port);
+  await form.getByLabel('配对码').fill(code);
+  await form.getByLabel('本机名称').fill(name);
+}
+
+/** Opens a pairing code on the Sync page; returns the code and port shown. */
+async function openPairing(page: Page): Promise<{ code: string; port: string }> {
+  await page.getByTestId('pair-start').click();
+  const code = (await page.getByTestId('pairing-code').innerText()).replace(/\s/g, '');
+  const port = await page.getByTestId('pairing-port').innerText();
+  expect(code).toMatch(/^\d{8}$/);
+  return { code, port };
+}
+
 test('a new desktop joins the office with the pairing code and signs in with the office account', async ({ harbor, office, page, browser }) => {
   test.setTimeout(90_000);
   await page.goto(harbor.url);
   await signIn(page, office.username, office.password);
   await page.goto(`${harbor.url}#/sync`);
   await expect(page.getByTestId('sync-settings')).toBeVisible();
-  await page.getByTestId('pair-start').click();
-  const code = (await page.getByTestId('pairing-code').innerText()).replace(/\s/g, '');
-  const port = await page.getByTestId('pairing-port').innerText();
-  expect(code).toMatch(/^\d{8}$/);
+  const { code, port } = await openPairing(page);
   await screenshot(page, 'sync-pairing-zh');
 
   const second = await secondHarbor();
@@ -59,10 +74,7 @@ test('a new desktop joins the office with the pairing code and signs in with the
     await other.goto(second.url);
     await other.getByTestId('join-office-link').click();
     await expect(other.getByTestId('join-office')).toBeVisible();
-    await other.getByLabel('另一台电脑的地址').fill('127.0.0.1');
-    await other.getByLabel('端口').fill(port);
-    await other.getByLabel('配对码').fill(code);
-    await other.getByLabel('本机名称').fill('后台电脑');
+    await fillJoinForm(other.getByTestId('join-form'), port, code, '后台电脑');
     await screenshot(other, 'sync-join-zh');
     await other.getByRole('button', { name: '加入' }).click();
     // The office arrives in the background; then the sign-in screen of the office shows.
@@ -80,4 +92,51 @@ test('a new desktop joins the office with the pairing code and signs in with the
   await page.getByRole('button', { name: '关闭配对码' }).click().catch(() => undefined);
   await expect(page.getByTestId('sync-peers')).toContainText('后台电脑');
   await screenshot(page, 'sync-peers-zh');
+});
+
+test('an administrator removes a desktop, then lets it join the office again from its Sync page', async ({ harbor, office, page, browser }) => {
+  test.setTimeout(120_000);
+  await page.goto(harbor.url);
+  await signIn(page, office.username, office.password);
+  await page.goto(`${harbor.url}#/sync`);
+  const first = await openPairing(page);
+  const second = await secondHarbor();
+  const context = await browser.newContext({ locale: 'zh-CN' });
+  try {
+    const other = await context.newPage();
+    await other.goto(second.url);
+    await other.getByTestId('join-office-link').click();
+    await fillJoinForm(other.getByTestId('join-form'), first.port, first.code, '前台笔记本');
+    await other.getByRole('button', { name: '加入' }).click();
+    await expect(other.getByLabel(/用户名/)).toBeVisible({ timeout: 20_000 });
+    await signIn(other, office.username, office.password);
+    await page.getByRole('button', { name: '关闭配对码' }).click().catch(() => undefined);
+
+    // The first desktop removes it (asked once).
+    await expect(page.getByTestId('sync-peers')).toContainText('前台笔记本', { timeout: 20_000 });
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByTestId('sync-peers').getByRole('button', { name: '前台笔记本' }).click();
+    await page.getByRole('menuitem', { name: '移除' }).click();
+    await expect(page.getByText('已移除 前台笔记本。')).toBeVisible();
+
+    // The removed desktop hears it at its next round and offers to join again.
+    await other.goto(`${second.url}#/sync`);
+    await other.getByRole('button', { name: '立即同步' }).click();
+    await expect(other.getByTestId('sync-rejoin')).toBeVisible({ timeout: 20_000 });
+    await expect(other.getByTestId('sync-settings')).toContainText('本机已被移出办公室');
+    await screenshot(other, 'sync-removed-zh');
+
+    // An administrator opens a new code on the first desktop; the removed one joins again with it.
+    const again = await openPairing(page);
+    await fillJoinForm(other.getByTestId('rejoin-form'), again.port, again.code, '前台笔记本(新)');
+    await other.getByRole('button', { name: '重新加入' }).click();
+    await expect(other.getByTestId('sync-rejoin')).toBeHidden({ timeout: 20_000 });
+    await expect(other.getByTestId('sync-indicator')).toHaveAttribute('data-state', 'idle', { timeout: 20_000 });
+    await page.getByRole('button', { name: '关闭配对码' }).click().catch(() => undefined);
+    await expect(page.getByTestId('sync-peers')).toContainText('前台笔记本(新)', { timeout: 20_000 });
+    await screenshot(page, 'sync-rejoined-zh');
+  } finally {
+    await context.close();
+    await second.stop();
+  }
 });

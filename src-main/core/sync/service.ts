@@ -257,6 +257,8 @@ export class SyncService {
 
   /** Makes this device the office's first desktop (idempotent) and opens a pairing code. */
   async startPairing(): Promise<PairingWindow & { port: number; addresses: string[] }> {
+    // A desktop the office removed admits nobody into it.
+    if (this.removed) throw new HarborError('CONFLICT', 'sync.errors.device_removed');
     createOffice(this.db, this.services.deviceId);
     await this.start();
     if (!this.server) throw new HarborError('CONFLICT', 'sync.errors.no_office');

@@ -22,7 +22,7 @@ import { SCHEMA_VERSION } from '../db/migrate';
 import type { CoreEvents } from '../events';
 import { localHello, logHead, notePeerLog, pullFrom, readBatch, whenIdle, type PeerHello, type SessionOptions, type SessionResult, type SyncChannel } from './exchange';
 import { applyReceived } from './apply';
-import { adoptOffice, deviceCertificate, officeIdentity, open, seal, type DeviceCertificate, type OfficeIdentity } from './identity';
+import { adoptOffice, deviceCertificate, officeIdentity, open, readMeta, seal, type DeviceCertificate, type OfficeIdentity } from './identity';
 import { getCursor, peerNewerError, resetCursor, setCursor, type SyncContext } from './merge';
 import { newPairingWindow, pairingExchange, subKey, type PairingWindow } from './pairing';
 import { confirmationMatches } from './pake';
@@ -220,6 +220,10 @@ export class SyncServer {
     // One attempt per code, right or wrong.
     this.pairing = null;
     if (!window) throw new HarborError('CONFLICT', 'sync.errors.pairing_closed');
+    // A desktop the office removed (it learned so) admits nobody into it, even with a code it had opened.
+    if (readMeta(ctx.db, 'removed_at') !== null || isRemovedDevice(ctx.db, { deviceId: ctx.deviceId })) {
+      throw new HarborError('CONFLICT', 'sync.errors.peer_removed');
+    }
     const deviceId = String(msg.deviceId ?? '');
     const name = String(msg.name ?? '').slice(0, 100);
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(deviceId)) throw new HarborError('VALIDATION_ERROR', 'sync.errors.bad_batch');

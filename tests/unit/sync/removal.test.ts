@@ -226,6 +226,8 @@ describe('removing a device from the office', () => {
     expect(serviceC.removed).toBe(true);
     const tokenC = (await c.ok('auth.login', { username: ADMIN.username, password: ADMIN.password })).token;
     expect(await c.ok('sync.status', {}, tokenC)).toMatchObject({ rejoinable: true });
+    // While removed it admits nobody: no pairing code opens on it.
+    expect(await c.call('sync.pair.start', {}, tokenC)).toMatchObject({ ok: false, error: { messageKey: 'sync.errors.device_removed' } });
 
     // A's administrator opens a code; C joins again with it.
     const { code, port } = await a.ok('sync.pair.start', {}, admin);

@@ -282,9 +282,11 @@ export function SyncSettings() {
                 {t('sync.syncNow')}
               </Button>
             )}
-            <Button onClick={() => pair.mutate({})} loading={pair.isPending} data-testid="pair-start">
-              {t('sync.pair.button')}
-            </Button>
+            {!s.rejoinable && (
+              <Button onClick={() => pair.mutate({})} loading={pair.isPending} data-testid="pair-start">
+                {t('sync.pair.button')}
+              </Button>
+            )}
           </Group>
         </Group>
         {!s.enabled && (
