@@ -28,6 +28,17 @@ async function launch(options: FakeElectronOptions & { argv?: string[] } = {}): 
   return running;
 }
 
+/** Sets up the office through the page's bridge, as the first-run wizard does. */
+function setUp(harbor: Awaited<ReturnType<typeof pageBridge>>) {
+  return harbor.invoke('system.setup', {
+    officeName: '海港贸易',
+    language: 'zh-CN',
+    currency: 'CNY',
+    admin: { displayName: '陈静', username: 'admin', password: 'correct horse battery' },
+    loadSampleData: false,
+  });
+}
+
 /** Quits and waits until the database is closed. */
 async function quit(): Promise<void> {
   const done = new Promise<void>((resolve) => fake.app.once('quit', () => resolve()));
@@ -78,13 +89,7 @@ describe('startShell', () => {
   it('closes the database on quit and ends the sessions of its windows', async () => {
     const shell = (await launch({ packaged: true }))!;
     const harbor = await pageBridge(fake.BrowserWindow.getAllWindows()[0]!);
-    await harbor.invoke('system.setup', {
-      officeName: '海港贸易',
-      language: 'zh-CN',
-      currency: 'CNY',
-      admin: { displayName: '陈静', username: 'admin', password: 'correct horse battery' },
-      loadSampleData: false,
-    });
+    await setUp(harbor);
     expect(shell.ipc.signedInCount()).toBe(1);
     await quit();
     expect(shell.core.services.db.open).toBe(false);
@@ -109,13 +114,7 @@ describe('startShell', () => {
     });
     expect(fake.openDialogs.at(-1)).toMatchObject({ window: win, options: { title: zhCN.backup.pickBackup, properties: ['openDirectory'] } });
 
-    await harbor.invoke('system.setup', {
-      officeName: '海港贸易',
-      language: 'zh-CN',
-      currency: 'CNY',
-      admin: { displayName: '陈静', username: 'admin', password: 'correct horse battery' },
-      loadSampleData: false,
-    });
+    await setUp(harbor);
     await expect(harbor.invoke('backup.pickFolder', { purpose: 'target', language: 'en', current: '/media/usb' })).resolves.toEqual({ ok: true, value: { path: null } });
     expect(fake.openDialogs.at(-1)!.options).toMatchObject({ title: 'Choose the backup folder', defaultPath: '/media/usb', properties: ['openDirectory', 'createDirectory'] });
   });
