@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Locator, Page } from '@playwright/test';
+import type { Browser, BrowserContext, Locator, Page } from '@playwright/test';
 import { expect, screenshot, signIn, test } from './fixtures';
 
 // Sync servers of these Harbors listen on loopback only, without multicast discovery.
@@ -49,6 +49,16 @@ async function fillJoinForm(form: Locator, port: string, code: string, name: str
   await form.getByLabel('本机名称').fill(name);
 }
 
+/** A second browser (zh-CN) on the join screen of a fresh Harbor's first run. */
+async function joinScreen(browser: Browser, url: string): Promise<{ context: BrowserContext; other: Page }> {
+  const context = await browser.newContext({ locale: 'zh-CN' });
+  const other = await context.newPage();
+  await other.goto(url);
+  await other.getByTestId('join-office-link').click();
+  await expect(other.getByTestId('join-office')).toBeVisible();
+  return { context, other };
+}
+
 /** Opens a pairing code on the Sync page; returns the code and port shown. */
 async function openPairing(page: Page): Promise<{ code: string; port: string }> {
   await page.getByTestId('pair-start').click();
@@ -68,12 +78,8 @@ test('a new desktop joins the office with the pairing code and signs in with the
   await screenshot(page, 'sync-pairing-zh');
 
   const second = await secondHarbor();
-  const context = await browser.newContext({ locale: 'zh-CN' });
+  const { context, other } = await joinScreen(browser, second.url);
   try {
-    const other = await context.newPage();
-    await other.goto(second.url);
-    await other.getByTestId('join-office-link').click();
-    await expect(other.getByTestId('join-office')).toBeVisible();
     await fillJoinForm(other.getByTestId('join-form'), port, code, '后台电脑');
     await screenshot(other, 'sync-join-zh');
     await other.getByRole('button', { name: '加入' }).click();
@@ -101,11 +107,8 @@ test('an administrator removes a desktop, then lets it join the office again fro
   await page.goto(`${harbor.url}#/sync`);
   const first = await openPairing(page);
   const second = await secondHarbor();
-  const context = await browser.newContext({ locale: 'zh-CN' });
+  const { context, other } = await joinScreen(browser, second.url);
   try {
-    const other = await context.newPage();
-    await other.goto(second.url);
-    await other.getByTestId('join-office-link').click();
     await fillJoinForm(other.getByTestId('join-form'), first.port, first.code, '前台笔记本');
     await other.getByRole('button', { name: '加入' }).click();
     await expect(other.getByLabel(/用户名/)).toBeVisible({ timeout: 20_000 });
