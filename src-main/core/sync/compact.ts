@@ -11,6 +11,12 @@
  * Removed stamps are remembered in `sync_compacted` (so a late relayed copy is
  * recognised as seen), and the field stamps a remaining local entry had seen
  * are stored with it first, so conflict detection stays what it was.
+ *
+ * Only settled entries (stamped more than `settledMs` ago, a week by default)
+ * make older ones redundant. A newer entry can still be withdrawn when the
+ * office turns out to have removed its author before it was written (the
+ * removal may reach this desktop late, see merge.ts); the value under it must
+ * then still be here, as it is on the desktops that learned the removal first.
  */
 import type { SqliteDb } from '../db/connection';
 import { cachedStatement } from '../db/writer';
@@ -40,9 +46,15 @@ function superseded(e: HistoryEntry, col: string, winners: Map<string, HistoryEn
   return w !== undefined && w.hlc > e.hlc;
 }
 
-export function compactLog(ctx: SyncContext, options: { horizon?: number; maxRows?: number } = {}): CompactResult {
+/** How old an entry must be before it makes the entries under it redundant. */
+export const COMPACT_SETTLED_MS = 7 * 24 * 3600 * 1000;
+
+export function compactLog(ctx: SyncContext, options: { horizon?: number; maxRows?: number; settledMs?: number } = {}): CompactResult {
   const { db } = ctx;
   const horizon = options.horizon ?? compactionHorizon(db);
+  // Stamps compare as strings: the first 15 digits are the physical time in ms.
+  const settledBefore = String(Math.max(0, ctx.now() - (options.settledMs ?? COMPACT_SETTLED_MS))).padStart(15, '0');
+  const settled = (e: HistoryEntry) => e.hlc.slice(0, 15) <= settledBefore;
   const result: CompactResult = { rows: 0, removed: 0, rewritten: 0, bytesBefore: 0, bytesAfter: 0 };
   const rows = cachedStatement(
     db,
@@ -56,13 +68,14 @@ export function compactLog(ctx: SyncContext, options: { horizon?: number; maxRow
   db.transaction(() => {
     for (const { tbl, rowId } of rows) {
       const history = loadHistory(db, ctx.deviceId, tbl, rowId);
-      const fold = foldRow(history);
+      // What the settled entries alone make redundant.
+      const fold = foldRow(history.filter(settled));
       const drop: HistoryEntry[] = [];
       const strip: { e: HistoryEntry; data: Record<string, unknown> }[] = [];
       for (const e of history) {
         if (e.seq > horizon) continue;
         if (e.op === 'purge') {
-          if (e !== fold.purgeEntry) drop.push(e);
+          if (e.hlc < fold.purge) drop.push(e);
           continue;
         }
         if (e.hlc < fold.purge) {

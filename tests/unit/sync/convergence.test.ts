@@ -273,7 +273,7 @@ describe('sync convergence (property)', () => {
           if (cmd.kind === 'write') runWrite({ ...cmd, table: tables[cmd.table % tables.length]! });
           else if (cmd.kind === 'deliver') runDeliver(cmd);
           // No paired desktops here: compaction may touch the whole log, its most aggressive setting.
-          else if (cmd.kind === 'compact') compactLog(cores[cmd.replica]!.services);
+          else if (cmd.kind === 'compact') compactLog(cores[cmd.replica]!.services, { settledMs: 0 });
           else if (cmd.to !== cmd.from) await pull(cores[cmd.to]!, cores[cmd.from]!);
         }
         await exchangeAll();
