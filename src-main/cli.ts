@@ -62,6 +62,7 @@ const EXIT_BY_FAILURE: Record<BackupFailure, number> = {
   other_password: EXIT.usage,
   no_target: EXIT.usage,
   busy: EXIT.failed,
+  snapshot_busy: EXIT.failed,
 };
 
 function explain(error: unknown): CliExit {

@@ -150,6 +150,7 @@ export const en = {
       no_password: 'Set a backup password first.',
       other_password: 'This backup was made with another backup password. Enter that password.',
       no_target: 'Choose a backup folder first.',
+      snapshot_busy: 'The database was too busy to take a consistent copy (a long task kept it open). The backup will be tried again later.',
       no_picker: 'Choosing a folder works in the desktop app. Type the folder path instead.',
       busy: 'Another backup or restore is running. Wait for it to finish.',
     },
@@ -248,7 +249,7 @@ Exit codes:
   2  the backup cannot be used: wrong password, damaged, altered, incomplete, or from a newer Harbor
   3  the folder or file is missing (USB drive unplugged, share offline)
   4  the office database cannot be opened (no key file, wrong key, or a desktop-app data folder)
-  5  another backup or restore is running, or an unexpected error
+  5  another backup or restore is running, the database stayed too busy for a consistent copy, or an unexpected error
   130 cancelled (Ctrl+C); nothing was changed`,
       passwordPrompt: 'Backup password: ',
       passwordRepeat: 'Repeat the backup password: ',

@@ -49,6 +49,7 @@ export const BACKUP_FAILURES = [
   'other_password',
   'no_target',
   'busy',
+  'snapshot_busy',
 ] as const;
 export type BackupFailure = (typeof BACKUP_FAILURES)[number];
 
@@ -65,6 +66,7 @@ const CODE_BY_FAILURE: Record<BackupFailure, ErrorCode> = {
   other_password: 'VALIDATION_ERROR',
   no_target: 'VALIDATION_ERROR',
   busy: 'CONFLICT',
+  snapshot_busy: 'CONFLICT',
 };
 
 export function backupError(reason: BackupFailure, params?: Record<string, string | number>): HarborError {
@@ -220,7 +222,7 @@ function workerError(error: unknown): never {
     if (error.reason === 'source_missing') throw backupError('not_a_backup');
     if (error.reason === 'truncated') throw backupError('truncated');
     if (error.reason === 'tampered') throw backupError('tampered');
-    if (error.reason === 'busy') throw backupError('busy');
+    if (error.reason === 'snapshot_busy') throw backupError('snapshot_busy');
   }
   if (error instanceof HarborError) throw error;
   if (process.env.HARBOR_DEBUG_BACKUP) console.error('[harbor] backup worker:', error);
@@ -360,6 +362,8 @@ export interface CreateBackupOptions {
   signal?: AbortSignal;
   /** Called once the snapshot is on the target, before it is verified (benchmarks). */
   onWritten?: () => void;
+  /** How long to wait for a moment to take the snapshot (tests shorten it). */
+  freezeTimeoutMs?: number;
 }
 
 export async function createBackup(options: CreateBackupOptions): Promise<BackupEntry & { contents: BackupContents }> {
@@ -389,7 +393,7 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
     let copied;
     try {
       copied = await runWorker(
-        { op: 'snapshot', src: options.srcFile, key: options.srcKey.toString('hex'), dest: dbFile },
+        { op: 'snapshot', src: options.srcFile, key: options.srcKey.toString('hex'), dest: dbFile, freezeTimeoutMs: options.freezeTimeoutMs },
         (done, total) => progress(done, total, 'copy'),
         options.signal,
       );

@@ -210,7 +210,7 @@ export function checkDatabase(file: string, key: Buffer, onProgress: Progress = 
 }
 
 /** A failure the caller turns into a translated message. */
-export type CopyFailure = 'wrong_key' | 'source_missing' | 'truncated' | 'tampered' | 'busy';
+export type CopyFailure = 'wrong_key' | 'source_missing' | 'truncated' | 'tampered' | 'snapshot_busy';
 
 export class CopyError extends Error {
   constructor(readonly reason: CopyFailure) {

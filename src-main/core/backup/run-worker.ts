@@ -9,7 +9,7 @@ import type { SnapshotResult } from './snapshot';
 
 export type WorkerRequest =
   /** A consistent copy of the live database's file, same key (a backup). */
-  | { op: 'snapshot'; src: string; key: string; dest: string }
+  | { op: 'snapshot'; src: string; key: string; dest: string; freezeTimeoutMs?: number }
   /**
    * The first `bytes` of a file into a new file, fsynced; answers its SHA-256
    * (a restore), failing as `tampered` when it is not `sha256`. With

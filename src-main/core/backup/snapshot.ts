@@ -26,8 +26,8 @@ import { CopyError, countRows, type Counts, type Progress } from './copy';
 import { PAGE_SIZE, withRollbackJournal } from './sqlcipher-page';
 
 const CHUNK = 4 * 1024 * 1024;
-/** Tries to find a moment with a fully checkpointed WAL before giving up. */
-const FREEZE_ATTEMPTS = 50;
+/** How long to look for a moment with a fully checkpointed WAL before giving up. */
+export const FREEZE_TIMEOUT_MS = 10_000;
 
 export interface SnapshotResult {
   counts: Counts;
@@ -124,9 +124,17 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * top of this file). Returns false when no such moment came (a reader kept an
  * old snapshot open the whole time).
  */
-async function freeze(reader: Database.Database, gate: Database.Database): Promise<boolean> {
-  for (let attempt = 0; attempt < FREEZE_ATTEMPTS; attempt++) {
-    gate.exec('BEGIN IMMEDIATE');
+async function freeze(reader: Database.Database, gate: Database.Database, timeoutMs: number): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  for (let attempt = 0; performance.now() < deadline; attempt++) {
+    try {
+      gate.exec('BEGIN IMMEDIATE');
+    } catch (error) {
+      // A long write elsewhere (a sync batch): try again in a moment.
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error;
+      await sleep(50);
+      continue;
+    }
     try {
       const [ckpt] = reader.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
       if (ckpt && ckpt.log === ckpt.checkpointed) {
@@ -151,7 +159,7 @@ function connect(file: string, key: Buffer): Database.Database {
     db.close();
     throw new CopyError('wrong_key');
   }
-  db.pragma('busy_timeout = 5000');
+  db.pragma('busy_timeout = 2000');
   return db;
 }
 
@@ -160,7 +168,13 @@ function connect(file: string, key: Buffer): Database.Database {
  * `key`) to the new file `dest`: the same pages, the same key, marked for a
  * rollback journal so the copy opens read-only on its own.
  */
-export async function snapshotDatabase(src: string, key: Buffer, dest: string, onProgress: Progress = () => {}): Promise<SnapshotResult> {
+export async function snapshotDatabase(
+  src: string,
+  key: Buffer,
+  dest: string,
+  onProgress: Progress = () => {},
+  freezeTimeoutMs = FREEZE_TIMEOUT_MS,
+): Promise<SnapshotResult> {
   if (!existsSync(src)) throw new CopyError('source_missing');
   if (existsSync(dest)) throw new Error(`refusing to overwrite ${dest}`);
   const reader = connect(src, key);
@@ -168,11 +182,11 @@ export async function snapshotDatabase(src: string, key: Buffer, dest: string, o
     const gate = connect(src, key);
     let frozen: boolean;
     try {
-      frozen = await freeze(reader, gate);
+      frozen = await freeze(reader, gate, freezeTimeoutMs);
     } finally {
       gate.close();
     }
-    if (!frozen) throw new CopyError('busy');
+    if (!frozen) throw new CopyError('snapshot_busy');
     try {
       const schemaVersion = reader.pragma('user_version', { simple: true }) as number;
       const pageSize = reader.pragma('page_size', { simple: true }) as number;

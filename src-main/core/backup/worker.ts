@@ -16,7 +16,7 @@ function post(message: WorkerMessage): void {
 async function run(req: WorkerRequest, progress: (done: number, total: number, stage: string) => void): Promise<WorkerResult> {
   switch (req.op) {
     case 'snapshot':
-      return snapshotDatabase(req.src, Buffer.from(req.key, 'hex'), req.dest, progress);
+      return snapshotDatabase(req.src, Buffer.from(req.key, 'hex'), req.dest, progress, req.freezeTimeoutMs);
     case 'stream': {
       const sha256 = await streamFile(req.src, req.dest, req.bytes, (done, total) => progress(done, total, 'copy'));
       if (req.sha256 !== undefined && sha256 !== req.sha256) throw new CopyError('tampered');

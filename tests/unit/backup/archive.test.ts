@@ -190,6 +190,35 @@ describe('writing backups', () => {
     expect(readdirSync(usb)).toEqual([]);
   });
 
+  it('waits for a moment to take a consistent copy; a reader holding an old snapshot too long fails it cleanly', async () => {
+    const { core: c, liveKey, usb } = await office();
+    const token = (await c.ok('auth.login', { username: 'admin', password: 'correct horse battery' })).token;
+    const old = new Database(c.dbFile);
+    applyKey(old, liveKey);
+    old.exec('BEGIN');
+    old.prepare('SELECT count(*) FROM users').get();
+    // Written after that reader's snapshot: no checkpoint can move it into the main file while the reader stays.
+    await c.ok('users.create', { username: 'later', displayName: 'Later', password: 'password-1234', role: 'sales_rep' }, token);
+    const backupKey = await cheapKey();
+    const attempt = createBackup({
+      srcFile: c.dbFile,
+      srcKey: liveKey,
+      targetDir: usb,
+      backupKey,
+      appVersion: 't',
+      deviceId: c.services.deviceId,
+      officeName: 'o',
+      now: Date.now(),
+      freezeTimeoutMs: 300,
+    });
+    expect(await failure(attempt)).toBe('snapshot_busy');
+    expect(readdirSync(usb)).toEqual([]);
+    old.exec('COMMIT');
+    old.close();
+    const made = await backupOf(c, liveKey, usb, backupKey);
+    expect(made.contents.counts.users).toBe(2);
+  });
+
   it('a cancelled backup leaves nothing in the target', async () => {
     const { core: c, liveKey, usb } = await office();
     const controller = new AbortController();
