@@ -9,6 +9,7 @@ import { createOffice, deviceCertificate, officeIdentity, readMeta } from '../..
 import { getPeer, listPeers } from '../../../src-main/core/sync/peers';
 import { connectTls, joinOffice, SyncServer, syncWithPeer } from '../../../src-main/core/sync/tls';
 import { ADMIN, setUpOffice, tempDir, type TestCore } from '../../helpers/core';
+import { syncServiceFor } from '../../../src-main/core/sync/service';
 import { canonicalDump, syncingCores, writeOn } from './helpers';
 
 const HOST = '127.0.0.1';
@@ -88,6 +89,16 @@ describe('sync identity across a restore', () => {
     } finally {
       conn.framed.close();
     }
+    // Deliberately, with a code from X's desktop, B joins X under an identity of its own and syncs with it.
+    const server = servers.find((srv) => srv.port === xPort)!;
+    const again = await b.ok('sync.rejoin', { host: HOST, port: xPort, code: server.openPairing().code, deviceName: 'B' }, token);
+    expect(officeIdentity(b.services.db, b.services.deviceId)!.officeId).toBe(officeIdentity(x.services.db, x.services.deviceId)!.officeId);
+    expect(again.deviceId).toBe(b.services.deviceId);
+    // Sync resumed in the background under the new identity (one round at a time).
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await syncServiceFor(b.services).runRound();
+    expect(canonicalDump(b)).toEqual(canonicalDump(x));
+    expect(await b.ok('sync.status', {}, token)).toMatchObject({ enabled: true, rejoinable: false, lastError: null });
   });
 
   it('a desktop restoring another desktop’s backup of its own office keeps its identity and pairings; peers read its new log from the start', async () => {
