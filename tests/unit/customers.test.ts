@@ -21,7 +21,7 @@ async function travel(ms: number) {
 }
 afterEach(() => core.dispose());
 
-const TABLES = ['companies', 'contacts', 'record_tags', 'notes', 'change_log', 'search_docs'];
+const TABLES = ['companies', 'contacts', 'record_tags', 'notes', 'change_log', 'contacts_fts_data', 'companies_fts_data'];
 
 async function company(name: string, extra: Partial<MethodInput<'companies.create'>> = {}) {
   const r = await core.ok('companies.create', { name, force: true, ...extra }, admin);
@@ -116,7 +116,7 @@ describe('bulk create', () => {
     }
     const replica = replayChangeLog(db);
     expect(syncedDump(replica)).toEqual(syncedDump(db));
-    const q = "SELECT count(*) AS n FROM search_fts WHERE search_fts MATCH '\"import.example\"'";
+    const q = "SELECT count(*) AS n FROM contacts_fts WHERE contacts_fts MATCH '\"import.example\"'";
     expect(replica.prepare(q).get()).toEqual({ n: 4_000 });
     expect(db.prepare(q).get()).toEqual({ n: 4_000 });
   });
@@ -220,6 +220,91 @@ describe('lists', () => {
     expect(csv.csv).toContain(`"'=HYPERLINK(""x"")"`);
     await core.ok('auth.setPreferences', { language: 'en' }, admin);
     expect((await core.ok('customers.exportCsv', { kind: 'company' }, admin)).csv.startsWith('\uFEFFName,Industry')).toBe(true);
+  });
+});
+
+describe('text filters over many records', () => {
+  /** What a list must return, computed from every row: live, visible, matching each word, filtered, sorted, paged, total capped. */
+  function expected(rows: Record<string, unknown>[], o: { q: string; rep?: string; city?: string; ownerId?: string; sort: string; dir: 'asc' | 'desc'; offset: number }) {
+    const words = o.q.toLowerCase().split(/\s+/).filter(Boolean);
+    const text = (r: Record<string, unknown>) => {
+      const list = (json: unknown, field: string) => (JSON.parse(json as string) as Record<string, string>[]).map((x) => x[field]).join(' ');
+      return [`${r.family_name as string}${r.given_name as string}`, r.title ?? '', list(r.emails, 'address'), list(r.phones, 'number'), list(r.ims, 'handle')]
+        .join(' ')
+        .toLowerCase();
+    };
+    const keys = (r: Record<string, unknown>, word: string) =>
+      (/[\u3400-\u9fff]/.test(word) ? ['name_key', 'given_key'] : ['name_key', 'given_key', 'email_key', 'phone_key']).map((k) => (r[k] as string | null) ?? '');
+    const matches = (r: Record<string, unknown>) =>
+      words.every((w) => ([...w].length >= 3 ? text(r).includes(w) : keys(r, w).some((k) => k.startsWith(w))));
+    const column = { name: 'name_key', city: 'city', createdAt: 'created_at', email: 'email_key', company: 'company_key' }[o.sort]!;
+    const cmp = (a: unknown, b: unknown) => (a === b ? 0 : a === null ? -1 : b === null ? 1 : (a as string | number) < (b as string | number) ? -1 : 1);
+    const hits = rows
+      .filter((r) => r.deleted_at === null && (!o.rep || r.owner_id === null || r.owner_id === o.rep) && matches(r))
+      .filter((r) => (!o.city || r.city === o.city) && (!o.ownerId || r.owner_id === o.ownerId))
+      .sort((a, b) => (cmp(a[column], b[column]) || cmp(a.rowid, b.rowid)) * (o.dir === 'desc' ? -1 : 1));
+    return { ids: hits.slice(o.offset, o.offset + 50).map((r) => r.id), total: Math.min(hits.length, 10_001) };
+  }
+
+  it('the index-driven paths return the same page and capped total as checking every row, for admins and sales reps', async () => {
+    const me = await core.ok('auth.me', {}, admin);
+    const rep = await userWithRole(core, admin, 'sales_rep');
+    const repId = (await core.ok('auth.me', {}, rep)).user.id;
+    const co = await company('锦程物流');
+    const families = ['Lee', 'Li', '王', 'Smith', '李', 'Allen'];
+    const givens = ['Liam', '伟', 'Olivia', '娜', 'Ava', '建华', 'Lucas'];
+    const cities = ['深圳市', '北京市', 'Seattle', null];
+    const input = Array.from({ length: 10_600 }, (_, i) => ({
+      familyName: families[i % 6],
+      givenName: givens[(i * 7) % 11 % 7],
+      title: i % 5 ? '经理' : null,
+      city: cities[i % 4],
+      companyId: i % 3 ? co.id : null,
+      ownerId: [me.user.id, repId, null][i % 3],
+      phones: [{ label: '', number: `+8613${i % 10}${String(i).padStart(8, '0')}` }],
+      emails: [{ label: '', address: `p${i}@${i % 3 ? 'corp' : 'mail'}.example` }],
+    }));
+    const ids: string[] = [];
+    for (let start = 0; start < input.length; start += 5_000) ids.push(...(await core.ok('contacts.bulkCreate', { contacts: input.slice(start, start + 5_000) }, admin)).ids);
+    await core.ok('customers.delete', { kind: 'contact', ids: ids.filter((_, i) => i % 37 === 0) }, admin);
+    for (const i of [1, 2, 4]) await core.ok('contacts.update', { id: ids[i]!, givenName: 'Lina', emails: [{ address: `renamed${i}@mail.example` }] }, admin);
+    const rows = core.services.db.prepare('SELECT rowid, * FROM contacts').all() as Record<string, unknown>[];
+
+    const cases = [
+      { q: 'l', sort: 'name', dir: 'asc', offset: 0 },
+      { q: 'li', sort: 'name', dir: 'desc', offset: 50 },
+      { q: '王', sort: 'city', dir: 'asc', offset: 0 },
+      { q: '王', sort: 'name', dir: 'asc', offset: 50 },
+      { q: '李', sort: 'name', dir: 'desc', offset: 0 },
+      { q: 'smith', sort: 'createdAt', dir: 'desc', offset: 520 },
+      { q: '138', sort: 'email', dir: 'asc', offset: 0 },
+      { q: 'corp.example', sort: 'name', dir: 'asc', offset: 0 },
+      { q: 'mail', sort: 'company', dir: 'desc', offset: 0, city: '深圳市' },
+      { q: 'mail', sort: 'name', dir: 'asc', offset: 50, ownerId: me.user.id },
+      { q: 'p12', sort: 'name', dir: 'asc', offset: 0 },
+      { q: 'lina', sort: 'name', dir: 'asc', offset: 0 },
+      { q: 'smith 13', sort: 'name', dir: 'asc', offset: 0 },
+      { q: 'l 李', sort: 'name', dir: 'asc', offset: 0 },
+      { q: 'example li', sort: 'city', dir: 'desc', offset: 0, city: 'Seattle' },
+      { q: 'example', sort: 'name', dir: 'desc', offset: 100 },
+      { q: 'nobody', sort: 'name', dir: 'asc', offset: 0 },
+    ] as const;
+    for (const c of cases) {
+      for (const [token, repOf] of [
+        [admin, undefined],
+        [rep, repId],
+      ] as const) {
+        const filter = { q: c.q, ...('city' in c ? { city: c.city } : {}), ...('ownerId' in c ? { ownerId: c.ownerId } : {}) };
+        const got = await core.ok('contacts.list', { filter, sort: c.sort, dir: c.dir, offset: c.offset, limit: 50 }, token);
+        const want = expected(rows, { ...c, rep: repOf });
+        expect({ case: c, rep: Boolean(repOf), ids: got.rows.map((r) => r.id), total: got.total }).toEqual({ case: c, rep: Boolean(repOf), ...want });
+      }
+    }
+    // The cap and the branches were really exercised.
+    expect(expected(rows, { q: 'example', sort: 'name', dir: 'asc', offset: 0 }).total).toBe(10_001);
+    expect(expected(rows, { q: 'p12', sort: 'name', dir: 'asc', offset: 0 }).total).toBeLessThan(1_000);
+    expect(expected(rows, { q: '王', sort: 'name', dir: 'asc', offset: 0 }).total).toBeGreaterThan(1_000);
+    expect(expected(rows, { q: 'mail', sort: 'name', dir: 'asc', offset: 0, city: '深圳市' }).total).toBeGreaterThan(500);
   });
 });
 
@@ -379,7 +464,7 @@ describe('sample data and the change log', () => {
     const replica = replayChangeLog(core.services.db);
     expect(syncedDump(replica)).toEqual(syncedDump(core.services.db));
     // The search index is rebuilt by the same triggers on the replica.
-    const q = "SELECT count(*) AS n FROM search_fts WHERE search_fts MATCH '\"example\"'";
+    const q = "SELECT count(*) AS n FROM contacts_fts WHERE contacts_fts MATCH '\"example\"'";
     expect(replica.prepare(q).get()).toEqual(core.services.db.prepare(q).get());
   });
 });

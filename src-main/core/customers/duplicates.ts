@@ -5,9 +5,9 @@
  */
 import type { RecordKind } from '../../../src-shared/contract/customers';
 import type { SqliteDb } from '../db/connection';
-import { displayName } from './repo';
+import { displayName, TABLE } from './repo';
 import { nameKey, normalizePhone, phoneDigits } from './normalize';
-import { prefixEnd } from './search';
+import { FTS, ftsPhrase, prefixEnd } from './search';
 
 export interface Duplicate {
   kind: RecordKind;
@@ -49,13 +49,10 @@ function similar(a: string, b: string): boolean {
 
 function ftsIds(db: SqliteDb, kind: RecordKind, phrase: string): string[] {
   if ([...phrase].length < 3) return [];
-  return (
-    db
-      .prepare(
-        `SELECT d.ref_id FROM search_fts f JOIN search_docs d ON d.rowid = f.rowid WHERE search_fts MATCH ? AND d.kind = ? LIMIT 50`,
-      )
-      .all(`"${phrase.replace(/"/g, '""')}"`, kind) as { ref_id: string }[]
-  ).map((r) => r.ref_id);
+  return db
+    .prepare(`SELECT r.id FROM ${TABLE[kind]} r WHERE r.rowid IN (SELECT rowid FROM ${FTS[kind]} WHERE ${FTS[kind]} MATCH ? LIMIT 50)`)
+    .pluck()
+    .all(ftsPhrase(phrase)) as string[];
 }
 
 export function findDuplicates(db: SqliteDb, kind: RecordKind, c: Candidate): Duplicate[] {

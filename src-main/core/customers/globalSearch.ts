@@ -5,7 +5,7 @@
  */
 import type { CallContext } from '../rpc/context';
 import { displayName, type Raw } from './repo';
-import { ftsCandidates, ftsQuery, prefixCandidates, shortWordsCondition } from './search';
+import { candidateRowids, searchWords, shortWordsCondition } from './search';
 import { visibleClause } from './visibility';
 
 interface Hit {
@@ -21,7 +21,7 @@ export function globalSearch(ctx: CallContext, q: string, limit: number): { comp
   const db = ctx.db;
   const visible = visibleClause(ctx, 'r');
   const term = q.normalize('NFKC').trim().toLowerCase();
-  const fts = ftsQuery(q);
+  const hasLongWord = searchWords(q).some((w) => [...w].length >= 3);
 
   const collect = (kind: 'company' | 'contact', conditions: (() => Cond)[]): Raw[] => {
     const table = kind === 'company' ? 'companies' : 'contacts';
@@ -43,14 +43,14 @@ export function globalSearch(ctx: CallContext, q: string, limit: number): { comp
     return out;
   };
 
-  /** Text matches: index candidates for long words (narrowed by short words), else the prefix path. */
+  /** Text matches: index candidates (trigram matches narrowed by short words, or prefix ranges). */
   const text = (kind: 'company' | 'contact') => (): Cond => {
-    const ids = fts ? ftsCandidates(db, kind, fts, 200) : (prefixCandidates(db, kind, q, 200)?.ids ?? []);
-    if (ids.length === 0) return null;
-    const short = fts ? shortWordsCondition(kind, 'r', q) : null;
+    const rowids = candidateRowids(db, kind, q, 200);
+    if (rowids.length === 0) return null;
+    const short = hasLongWord ? shortWordsCondition(kind, 'r', q) : null;
     return {
-      sql: `r.id IN (${ids.map(() => '?').join(',')})${short ? ` AND ${short.sql}` : ''}`,
-      params: [...ids, ...(short?.params ?? [])],
+      sql: `r.rowid IN (${rowids.map(() => '?').join(',')})${short ? ` AND ${short.sql}` : ''}`,
+      params: [...rowids, ...(short?.params ?? [])],
     };
   };
   // Tags whose name contains the term (a small table): their records are hits too.
@@ -64,8 +64,17 @@ export function globalSearch(ctx: CallContext, q: string, limit: number): { comp
           sql: `r.id IN (SELECT rt.record_id FROM record_tags rt WHERE rt.deleted_at IS NULL AND rt.tag_id IN (${tagIds.map(() => '?').join(',')}) LIMIT ${limit * 4})`,
           params: tagIds,
         };
-  // Short terms inside a company name (贸易 in 海港贸易): a bounded scan of company names.
-  const insideCompanyName = (): Cond => ([...term].length < 3 ? { sql: 'instr(r.name_key, ?) > 0', params: [term.replace(/\s+/g, '')] } : null);
+  // Short terms inside a company name (贸易 in 海港贸易): the first matches in table order, found by reading the
+  // small owner/name index rather than the table, so a term no name contains costs an index scan, not a table scan.
+  const insideCompanyName = (): Cond => {
+    if ([...term].length >= 3) return null;
+    const visibleHere = visibleClause(ctx, 'o');
+    return {
+      sql: `r.rowid IN (SELECT o.rowid FROM companies o INDEXED BY companies_owner
+              WHERE o.deleted_at IS NULL AND ${visibleHere.sql} AND instr(o.name_key, ?) > 0 ORDER BY o.rowid LIMIT ?)`,
+      params: [...visibleHere.params, term.replace(/\s+/g, ''), limit * 2],
+    };
+  };
 
   const companyRows = collect('company', [text('company'), tagged, insideCompanyName]);
   const byCompany = (): Cond =>

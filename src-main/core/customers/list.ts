@@ -2,8 +2,8 @@
 import type { ListFilter, RecordKind } from '../../../src-shared/contract/customers';
 import type { CallContext } from '../rpc/context';
 import { TABLE, type Raw } from './repo';
-import { ftsCandidates, ftsQuery, prefixCandidates, shortWordsCondition, textCondition } from './search';
-import { visibleClause } from './visibility';
+import { partCondition, textParts, type TextCondition, type TextPart } from './search';
+import { seesAll, visibleClause } from './visibility';
 
 export const TOTAL_CAP = 10_001;
 /**
@@ -12,6 +12,14 @@ export const TOTAL_CAP = 10_001;
  * checked against the filter, which finds a page within a few hundred rows.
  */
 const SELECTIVE = 5_000;
+/**
+ * Up to this many records matching the text, they are visited (rowid
+ * lookups) and sorted. With more, an index is read in order and each entry's
+ * rowid tested against the set of matches, so only rows that match are
+ * visited: a term matching a tenth of a million contacts costs a few hundred
+ * index entries per page, not a hundred thousand rows.
+ */
+const FEW_MATCHES = 1_000;
 
 const SORT_SQL: Record<string, string> = {
   name: 'r.name_key',
@@ -26,16 +34,15 @@ const SORT_SQL: Record<string, string> = {
   updatedAt: 'r.updated_at',
 };
 
-interface Where {
-  sql: string;
-  params: unknown[];
-  /** The text matched too many records for an id list (see textFilter). */
-  broadText?: boolean;
+interface Where extends TextCondition {
+  /** Conditions beyond "live and visible to the caller". */
+  narrowed: boolean;
 }
 
 /**
- * The WHERE clause for a filter. With `useFilterIndexes` false, filter columns
- * are written as `+r.col` so SQLite reads the sort index instead of theirs.
+ * The WHERE clause for a filter's fields other than text. With
+ * `useFilterIndexes` false, filter columns are written as `+r.col` so SQLite
+ * reads the sort index instead of theirs.
  */
 export function whereClause(ctx: CallContext, kind: RecordKind, filter: ListFilter, useFilterIndexes = true): Where {
   const p = useFilterIndexes ? '' : '+';
@@ -47,12 +54,7 @@ export function whereClause(ctx: CallContext, kind: RecordKind, filter: ListFilt
   };
   const visible = visibleClause(ctx, 'r');
   add(visible.sql, ...visible.params);
-  let broadText = false;
-  if (filter.q) {
-    const text = textFilter(ctx, kind, filter.q, useFilterIndexes);
-    broadText = Boolean(text.broadText);
-    add(text.sql, ...text.params);
-  }
+  const base = parts.length;
   if (filter.ownerId !== undefined) {
     if (filter.ownerId === null) add(`${p}r.owner_id IS NULL`);
     else add(`${p}r.owner_id = ?`, filter.ownerId);
@@ -72,33 +74,39 @@ export function whereClause(ctx: CallContext, kind: RecordKind, filter: ListFilt
   if (filter.createdTo !== undefined) add(`${p}r.created_at < ?`, filter.createdTo);
   if (filter.updatedFrom !== undefined) add(`${p}r.updated_at >= ?`, filter.updatedFrom);
   if (filter.updatedTo !== undefined) add(`${p}r.updated_at < ?`, filter.updatedTo);
-  return { sql: parts.join(' AND '), params, broadText };
+  return { sql: parts.join(' AND '), params, narrowed: parts.length > base };
 }
 
+const and = (...parts: (TextCondition | null)[]): TextCondition => {
+  const list = parts.filter((p): p is TextCondition => p !== null);
+  return { sql: list.map((p) => p.sql).join(' AND '), params: list.flatMap((p) => p.params) };
+};
+
 /**
- * Text first collects matching ids from an index (search index for long
- * words, name/email/phone prefixes for short ones) without sorting; a set of
- * up to SELECTIVE ids becomes an `IN` list. Only terms matching more fall back
- * to the general condition.
+ * The text filter as conditions on `r`, read from the indexes once. The
+ * smallest part whose matches are all known becomes the candidate set (the
+ * others are intersected into it when known, tested as conditions when not);
+ * `matches` is how many records match, when known.
  */
-function textFilter(ctx: CallContext, kind: RecordKind, q: string, useIndexes: boolean): Where {
-  const fts = ftsQuery(q);
-  let ids: string[] | null;
-  if (fts) {
-    ids = ftsCandidates(ctx.db, kind, fts, SELECTIVE + 1);
-  } else {
-    const prefixed = prefixCandidates(ctx.db, kind, q, SELECTIVE + 1);
-    ids = prefixed?.complete ? prefixed.ids : null;
+function textWhere(kind: RecordKind, parts: TextPart[], sortColumn: string): { matches: number | null; candidates: number | null; drive: TextCondition | null; check: TextCondition | null } {
+  const known = parts.filter((p) => p.rowids !== null).sort((a, b) => a.rowids!.length - b.rowids!.length);
+  const open = parts.filter((p) => p.rowids === null);
+  const conditions = (list: TextPart[]): TextCondition | null =>
+    list.length === 0 ? null : and(...list.map((p) => partCondition(kind, p, sortColumn)));
+  if (known.length === 0) return { matches: null, candidates: null, drive: null, check: conditions(open) };
+  let rowids = known[0]!.rowids!;
+  for (const other of known.slice(1)) {
+    const set = new Set(other.rowids);
+    rowids = rowids.filter((k) => set.has(k));
   }
-  if (ids === null || ids.length > SELECTIVE) {
-    return { ...(textCondition(kind, 'r', q, useIndexes) ?? { sql: '1', params: [] }), broadText: true };
-  }
-  if (ids.length === 0) return { sql: '0', params: [] };
-  const short = fts ? shortWordsCondition(kind, 'r', q) : null;
-  return {
-    sql: `r.id IN (${ids.map(() => '?').join(',')})${short ? ` AND ${short.sql}` : ''}`,
-    params: [...ids, ...(short?.params ?? [])],
-  };
+  // A short word found only through its prefix on the sort key (a surname sorted by name) also bounds the sort index read.
+  const bounded = known.filter((p) => p.ranges?.every((r) => r.count === 0 || r.column === sortColumn));
+  const check = rowids.length > 0 ? and(conditions(open), ...bounded.map((p) => partCondition(kind, p, sortColumn))) : null;
+  const drive =
+    rowids.length <= FEW_MATCHES
+      ? { sql: `r.rowid IN (${rowids.map(() => '?').join(',')})`, params: rowids }
+      : { sql: '+r.rowid IN (SELECT value FROM json_each(?))', params: [JSON.stringify(rowids)] };
+  return { matches: open.length > 0 ? null : rowids.length, candidates: rowids.length, drive, check: check?.sql ? check : null };
 }
 
 export function listRows(
@@ -107,16 +115,34 @@ export function listRows(
   input: { filter: ListFilter; sort: string; dir: 'asc' | 'desc'; offset: number; limit: number },
 ): { rows: Raw[]; total: number } {
   const table = TABLE[kind];
-  let where = whereClause(ctx, kind, input.filter);
-  // A broad text match is cheaper to count by scanning than by collecting every match from the indexes.
-  if (where.broadText) where = whereClause(ctx, kind, input.filter, false);
-  const total = (
-    ctx.db.prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM ${table} r WHERE ${where.sql} LIMIT ${TOTAL_CAP})`).get(...where.params) as { n: number }
-  ).n;
-  const page = total > SELECTIVE ? whereClause(ctx, kind, input.filter, false) : where;
+  const sortColumn = SORT_SQL[input.sort] ?? 'r.name_key';
+  const count = (where: TextCondition) =>
+    (ctx.db.prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM ${table} r WHERE ${where.sql} LIMIT ${TOTAL_CAP})`).get(...where.params) as { n: number }).n;
+  const parts = input.filter.q ? textParts(ctx.db, kind, input.filter.q, TOTAL_CAP) : [];
+  const indexed = whereClause(ctx, kind, input.filter);
+  let page: TextCondition;
+  let total: number;
+  if (parts.length === 0) {
+    total = count(indexed);
+    page = total > SELECTIVE ? whereClause(ctx, kind, input.filter, false) : indexed;
+  } else {
+    const text = textWhere(kind, parts, sortColumn.slice(2));
+    if (text.matches === 0) return { rows: [], total: 0 };
+    const few = text.candidates !== null && text.candidates <= FEW_MATCHES;
+    const unindexed = whereClause(ctx, kind, input.filter, false);
+    // Every match is a live record (deleted ones leave the indexes): without other conditions, the matches are the total.
+    const plain = !indexed.narrowed && seesAll(ctx);
+    if (plain && text.matches !== null) total = Math.min(text.matches, TOTAL_CAP);
+    else if (plain && parts.length === 1) total = TOTAL_CAP; // one part with at least the cap of matches
+    else total = count(and(few ? unindexed : indexed, text.drive, text.check));
+    if (total === 0) return { rows: [], total: 0 };
+    if (few) page = and(unindexed, text.drive, text.check);
+    else if (total <= SELECTIVE && indexed.narrowed) page = and(indexed, text.drive, text.check);
+    else page = and(unindexed, text.drive, text.check);
+  }
   const dir = input.dir === 'desc' ? 'DESC' : 'ASC';
   // rowid breaks ties: it is the order inside every index, so no extra sort step.
-  const order = `${SORT_SQL[input.sort] ?? 'r.name_key'} ${dir}, r.rowid ${dir}`;
+  const order = `${sortColumn} ${dir}, r.rowid ${dir}`;
   const rows = ctx.db
     .prepare(`SELECT r.* FROM ${table} r WHERE ${page.sql} ORDER BY ${order} LIMIT ? OFFSET ?`)
     .all(...page.params, input.limit, input.offset) as Raw[];

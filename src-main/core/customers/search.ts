@@ -1,12 +1,15 @@
 /**
- * Finding customers by text. Terms of 3+ characters use the FTS5 trigram
- * index (any language, substrings of names, emails and phone numbers).
- * Shorter terms produce no trigrams, so they take an indexed prefix path on
- * name, given name, email and phone keys (张三, 李, "li").
+ * Finding customers by text. Words of 3+ characters use the kind's FTS5
+ * trigram index (any language, substrings of names, emails and phone numbers).
+ * Shorter words produce no trigrams, so they take an indexed prefix path on
+ * name, given name, email and phone keys (张三, 李, "li"). Both give rowids
+ * of live records: the trigram indexes are keyed by the record's rowid, and
+ * the prefix path reads the live-row indexes, whose entries carry it.
  */
 import type { RecordKind } from '../../../src-shared/contract/customers';
 import type { SqliteDb } from '../db/connection';
 import { nameKey, phoneDigits } from './normalize';
+import { TABLE } from './repo';
 
 export interface TextCondition {
   sql: string;
@@ -14,6 +17,9 @@ export interface TextCondition {
 }
 
 const PHONE_LIKE = /^[+\d][\d\s\-().]*$/;
+
+/** The trigram index of each kind (see migration 0008). */
+export const FTS: Record<RecordKind, 'companies_fts' | 'contacts_fts'> = { company: 'companies_fts', contact: 'contacts_fts' };
 
 /** Splits a query into normalised words; phone-like words become their digits. */
 export function searchWords(q: string): string[] {
@@ -25,34 +31,12 @@ export function searchWords(q: string): string[] {
     .map((w) => (PHONE_LIKE.test(w) && phoneDigits(w).length >= 3 ? phoneDigits(w) : w.toLowerCase()));
 }
 
-const ftsPhrase = (word: string) => `"${word.replace(/"/g, '""')}"`;
+const isLong = (word: string) => [...word].length >= 3;
+
+export const ftsPhrase = (word: string) => `"${word.replace(/"/g, '""')}"`;
 
 /** Upper bound for a prefix range on a BINARY index: every string starting with `p` sorts below it. */
 export const prefixEnd = (p: string) => `${p}\u{10FFFF}`;
-
-/** Long words (3+ characters) as one FTS5 query, or null when there are none. */
-export function ftsQuery(q: string): string | null {
-  const long = searchWords(q).filter((w) => [...w].length >= 3);
-  return long.length > 0 ? long.map(ftsPhrase).join(' ') : null;
-}
-
-/** Short words only (prefix conditions), for use beside an FTS candidate set. */
-export function shortWordsCondition(kind: RecordKind, alias: string, q: string): TextCondition | null {
-  const short = searchWords(q).filter((w) => [...w].length < 3);
-  return short.length > 0 ? textCondition(kind, alias, short.join(' ')) : null;
-}
-
-/**
- * Ids of records whose text matches the long words, at most `max`, read
- * straight from the index (no sorting): the cheap first step of a list query.
- */
-export function ftsCandidates(db: SqliteDb, kind: RecordKind, fts: string, max: number): string[] {
-  return (
-    db
-      .prepare('SELECT d.ref_id FROM search_fts f JOIN search_docs d ON d.rowid = f.rowid WHERE search_fts MATCH ? AND d.kind = ? LIMIT ?')
-      .all(fts, kind, max) as { ref_id: string }[]
-  ).map((r) => r.ref_id);
-}
 
 /** The prefix keys a short word is looked up in: CJK characters are names; Latin letters and digits may also start an email or a phone number. */
 function prefixKeys(kind: RecordKind, key: string): string[] {
@@ -60,59 +44,111 @@ function prefixKeys(kind: RecordKind, key: string): string[] {
   return /[\u3400-\u9fff]/.test(key) ? ['name_key', 'given_key'] : ['name_key', 'given_key', 'email_key', 'phone_key'];
 }
 
-/**
- * Ids of live records matching a query of short words only, one index range
- * per key, at most `max` from each; null when there are long words.
- */
-export function prefixCandidates(db: SqliteDb, kind: RecordKind, q: string, max: number): { ids: string[]; complete: boolean } | null {
-  const words = searchWords(q);
-  if (words.length === 0 || words.some((w) => [...w].length >= 3)) return null;
-  let complete = true;
-  const table = kind === 'company' ? 'companies' : 'contacts';
-  let result: string[] | null = null;
-  for (const word of words) {
-    const key = nameKey(word);
-    const ids = new Set<string>();
-    for (const col of prefixKeys(kind, key)) {
-      const rows = db
-        .prepare(`SELECT id FROM ${table} WHERE deleted_at IS NULL AND ${col} >= ? AND ${col} < ? LIMIT ?`)
-        .all(key, prefixEnd(key), max) as { id: string }[];
-      if (rows.length >= max) complete = false;
-      for (const r of rows) ids.add(r.id);
-    }
-    result = result === null ? [...ids] : result.filter((id) => ids.has(id));
-  }
-  return { ids: result ?? [], complete };
+/** One SELECT per prefix key of a short word, each reading that key's live-row index: `k` is the rowid. */
+function prefixRanges(kind: RecordKind, word: string, limit?: number): TextCondition[] {
+  const key = nameKey(word);
+  return prefixKeys(kind, key).map((col) => ({
+    sql: `SELECT rowid AS k FROM ${TABLE[kind]} WHERE deleted_at IS NULL AND ${col} >= ? AND ${col} < ?${limit === undefined ? '' : ' LIMIT ?'}`,
+    params: limit === undefined ? [key, prefixEnd(key)] : [key, prefixEnd(key), limit],
+  }));
+}
+
+/** A prefix range of one key of a short word, and how many live records it holds (up to the cap). */
+export interface PrefixRange {
+  column: string;
+  from: string;
+  to: string;
+  count: number;
+}
+
+/** One word, or all long words together, of a text filter: the records it matches. */
+export interface TextPart {
+  /** Every matching rowid, ascending, when there are fewer than the cap asked for; null when there are at least that many. */
+  rowids: number[] | null;
+  /** Long words: the trigram query. */
+  match?: string;
+  /** A short word: its prefix ranges, one per key. */
+  ranges?: PrefixRange[];
 }
 
 /**
- * The condition "alias.id matches the text" for a list query of `kind`.
- * Long words go to FTS together; each short word adds a prefix condition.
+ * The parts of a text filter, each read from its index once: all long words
+ * in one trigram query, and each short word as the union of its prefix
+ * ranges. A record matches the text when it matches every part. Each part
+ * reads at most `cap` rowids from each index; empty when `q` has no words.
  */
-export function textCondition(kind: RecordKind, alias: string, q: string, useIndexes = true): TextCondition | null {
-  const p = useIndexes ? '' : '+';
+export function textParts(db: SqliteDb, kind: RecordKind, q: string, cap: number): TextPart[] {
   const words = searchWords(q);
-  if (words.length === 0) return null;
-  const long = words.filter((w) => [...w].length >= 3);
-  const short = words.filter((w) => [...w].length < 3);
+  const parts: TextPart[] = [];
+  const long = words.filter(isLong);
+  if (long.length > 0) {
+    const match = long.map(ftsPhrase).join(' ');
+    const rowids = db.prepare(`SELECT rowid FROM ${FTS[kind]} WHERE ${FTS[kind]} MATCH ? LIMIT ?`).pluck().all(match, cap) as number[];
+    parts.push({ rowids: rowids.length < cap ? rowids : null, match });
+  }
+  for (const word of words.filter((w) => !isLong(w))) {
+    const key = nameKey(word);
+    const found = prefixRanges(kind, word, cap).map((r) => db.prepare(r.sql).pluck().all(...r.params) as number[]);
+    parts.push({
+      rowids: found.every((list) => list.length < cap) ? [...new Set(found.flat())].sort((a, b) => a - b) : null,
+      ranges: prefixKeys(kind, key).map((column, i) => ({ column, from: key, to: prefixEnd(key), count: found[i]!.length })),
+    });
+  }
+  return parts;
+}
+
+/**
+ * "The row `r` matches the part", for SQLite to test. Sets (trigram matches,
+ * prefix ranges of other keys) are built once per statement and tested on the
+ * rowid each index entry carries; a range of `indexed` (the column of the
+ * index being read) is compared directly. Empty prefix ranges are left out.
+ */
+export function partCondition(kind: RecordKind, part: TextPart, indexed: string): TextCondition {
+  if (part.match !== undefined) return { sql: `+r.rowid IN (SELECT rowid FROM ${FTS[kind]} WHERE ${FTS[kind]} MATCH ?)`, params: [part.match] };
+  const live = part.ranges!.filter((r) => r.count > 0);
+  if (live.length === 0) return { sql: '0', params: [] };
+  return {
+    sql: `(${live
+      .map((r) =>
+        r.column === indexed
+          ? `(r.${r.column} >= ? AND r.${r.column} < ?)`
+          : `+r.rowid IN (SELECT rowid FROM ${TABLE[kind]} WHERE deleted_at IS NULL AND ${r.column} >= ? AND ${r.column} < ?)`,
+      )
+      .join(' OR ')})`,
+    params: live.flatMap((r) => [r.from, r.to]),
+  };
+}
+
+/**
+ * Up to about `max` rowids of records matching `q`, read straight from the
+ * indexes (no sorting), for the quick header search: for long words, the
+ * first `max` trigram matches (narrow them with `shortWordsCondition`); for
+ * short words only, up to `max` from each prefix key, intersected across words.
+ */
+export function candidateRowids(db: SqliteDb, kind: RecordKind, q: string, max: number): number[] {
+  const words = searchWords(q);
+  const long = words.filter(isLong);
+  const pluck = (c: TextCondition) => db.prepare(c.sql).pluck().all(...c.params) as number[];
+  if (long.length > 0) return pluck({ sql: `SELECT rowid FROM ${FTS[kind]} WHERE ${FTS[kind]} MATCH ? LIMIT ?`, params: [long.map(ftsPhrase).join(' '), max] });
+  let result: number[] | null = null;
+  for (const word of words) {
+    const found = new Set(prefixRanges(kind, word, max).flatMap(pluck));
+    result = result === null ? [...found] : result.filter((k) => found.has(k));
+  }
+  return result ?? [];
+}
+
+/** The short words of `q` as prefix conditions on the row `alias`, to narrow trigram candidates; null when there are none. */
+export function shortWordsCondition(kind: RecordKind, alias: string, q: string): TextCondition | null {
+  const short = searchWords(q).filter((w) => !isLong(w));
+  if (short.length === 0) return null;
   const parts: string[] = [];
   const params: unknown[] = [];
-  if (long.length > 0) {
-    parts.push(
-      `${alias}.id IN (SELECT d.ref_id FROM search_fts f JOIN search_docs d ON d.rowid = f.rowid WHERE search_fts MATCH ? AND d.kind = ?)`,
-    );
-    params.push(long.map(ftsPhrase).join(' '), kind);
-  }
   for (const word of short) {
     const key = nameKey(word);
-    if (kind === 'contact') {
-      const keys = prefixKeys(kind, key);
-      parts.push(`(${keys.map((k) => `(${p}${alias}.${k} >= ? AND ${p}${alias}.${k} < ?)`).join(' OR ')})`);
-      for (let i = 0; i < keys.length; i++) params.push(key, prefixEnd(key));
-    } else {
-      parts.push(`(${p}${alias}.name_key >= ? AND ${p}${alias}.name_key < ?)`);
-      params.push(key, prefixEnd(key));
-    }
+    const keys = prefixKeys(kind, key);
+    parts.push(`(${keys.map((k) => `(${alias}.${k} >= ? AND ${alias}.${k} < ?)`).join(' OR ')})`);
+    for (let i = 0; i < keys.length; i++) params.push(key, prefixEnd(key));
   }
   return { sql: parts.join(' AND '), params };
 }

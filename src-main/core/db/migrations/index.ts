@@ -158,4 +158,30 @@ export const migrations: Migration[] = [
       "CREATE TABLE `sync_removed_devices` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL,\n\t`created_by` text,\n\t`updated_by` text,\n\t`deleted_at` integer,\n\t`name` text NOT NULL,\n\t`fingerprint` text NOT NULL\n);"
     ],
   },
+  {
+    version: 9,
+    tag: "0008_customers_search_by_rowid",
+    statements: [
+      "-- One trigram index per kind, keyed by the record's own rowid (replaces search_fts\n-- and its search_docs map). A match is then a set of rowids that every index of the\n-- table also carries, so a list can test it while reading its sort or filter index,\n-- without visiting rows, and companies and contacts never scan each other's matches.\n-- Rowids of tables with indexes survive VACUUM and `INSERT ... SELECT *` copies; a\n-- migration that rebuilds `contacts` or `companies` into a new table must refill\n-- these indexes as the last two statements of this file do, and recreate the triggers.\nDROP TRIGGER `contacts_search_insert`;",
+      "DROP TRIGGER `contacts_search_update`;",
+      "DROP TRIGGER `contacts_search_delete`;",
+      "DROP TRIGGER `companies_search_insert`;",
+      "DROP TRIGGER `companies_search_update`;",
+      "DROP TRIGGER `companies_search_delete`;",
+      "DROP TABLE `search_fts`;",
+      "DROP TABLE `search_docs`;",
+      "CREATE VIRTUAL TABLE `contacts_fts` USING fts5(body, tokenize = 'trigram', content = '', contentless_delete = 1);",
+      "CREATE VIRTUAL TABLE `companies_fts` USING fts5(body, tokenize = 'trigram', content = '', contentless_delete = 1);",
+      "-- The text each index holds, in one place. Only live rows: a match is never a deleted record.\nCREATE VIEW `contacts_search_text` AS\n  SELECT rowid AS k,\n    family_name || given_name || ' ' ||\n    coalesce(title, '') || ' ' ||\n    coalesce((SELECT group_concat(json_extract(value, '$.address'), ' ') FROM json_each(emails)), '') || ' ' ||\n    coalesce((SELECT group_concat(json_extract(value, '$.number'), ' ') FROM json_each(phones)), '') || ' ' ||\n    coalesce((SELECT group_concat(json_extract(value, '$.handle'), ' ') FROM json_each(ims)), '') AS body\n  FROM contacts WHERE deleted_at IS NULL;",
+      "CREATE VIEW `companies_search_text` AS\n  SELECT rowid AS k, name || ' ' || coalesce(phone, '') || ' ' || coalesce(website, '') || ' ' || coalesce(city, '') AS body\n  FROM companies WHERE deleted_at IS NULL;",
+      "CREATE TRIGGER `contacts_search_insert` AFTER INSERT ON `contacts`\nBEGIN\n  INSERT INTO contacts_fts (rowid, body) SELECT k, body FROM contacts_search_text WHERE k = new.rowid;\nEND;",
+      "CREATE TRIGGER `contacts_search_update` AFTER UPDATE OF family_name, given_name, title, emails, phones, ims, deleted_at ON `contacts`\nBEGIN\n  DELETE FROM contacts_fts WHERE rowid = old.rowid;\n  INSERT INTO contacts_fts (rowid, body) SELECT k, body FROM contacts_search_text WHERE k = new.rowid;\nEND;",
+      "CREATE TRIGGER `contacts_search_delete` AFTER DELETE ON `contacts`\nBEGIN\n  DELETE FROM contacts_fts WHERE rowid = old.rowid;\nEND;",
+      "CREATE TRIGGER `companies_search_insert` AFTER INSERT ON `companies`\nBEGIN\n  INSERT INTO companies_fts (rowid, body) SELECT k, body FROM companies_search_text WHERE k = new.rowid;\nEND;",
+      "CREATE TRIGGER `companies_search_update` AFTER UPDATE OF name, phone, website, city, deleted_at ON `companies`\nBEGIN\n  DELETE FROM companies_fts WHERE rowid = old.rowid;\n  INSERT INTO companies_fts (rowid, body) SELECT k, body FROM companies_search_text WHERE k = new.rowid;\nEND;",
+      "CREATE TRIGGER `companies_search_delete` AFTER DELETE ON `companies`\nBEGIN\n  DELETE FROM companies_fts WHERE rowid = old.rowid;\nEND;",
+      "INSERT INTO contacts_fts (rowid, body) SELECT k, body FROM contacts_search_text;",
+      "INSERT INTO companies_fts (rowid, body) SELECT k, body FROM companies_search_text;"
+    ],
+  },
 ];
