@@ -12,6 +12,9 @@
  * recognised as seen), and the field stamps a remaining local entry had seen
  * are stored with it first, so conflict detection stays what it was.
  *
+ * Tables whose log is a record's visible history (HISTORY_TABLES: the
+ * customer timeline shows every change, old -> new) are never compacted.
+ *
  * Only settled entries (stamped more than `settledMs` ago, a week by default)
  * make older ones redundant. A newer entry can still be withdrawn when the
  * office turns out to have removed its author before it was written (the
@@ -19,6 +22,7 @@
  * then still be here, as it is on the desktops that learned the removal first.
  */
 import type { SqliteDb } from '../db/connection';
+import { HISTORY_TABLES } from '../db/history';
 import { cachedStatement } from '../db/writer';
 import { foldRow, getCursor, loadHistory, writtenHere, type HistoryEntry, type SyncContext } from './merge';
 import { listPeers } from './peers';
@@ -56,10 +60,11 @@ export function compactLog(ctx: SyncContext, options: { horizon?: number; maxRow
   const settledBefore = String(Math.max(0, ctx.now() - (options.settledMs ?? COMPACT_SETTLED_MS))).padStart(15, '0');
   const settled = (e: HistoryEntry) => e.hlc.slice(0, 15) <= settledBefore;
   const result: CompactResult = { rows: 0, removed: 0, rewritten: 0, bytesBefore: 0, bytesAfter: 0 };
+  const wholeTables = [...HISTORY_TABLES];
   const rows = cachedStatement(
     db,
-    `SELECT tbl, row_id AS rowId FROM change_log WHERE seq <= ? GROUP BY tbl, row_id HAVING count(*) > 1 LIMIT ?`,
-  ).all(horizon, options.maxRows ?? 1_000_000) as { tbl: string; rowId: string }[];
+    `SELECT tbl, row_id AS rowId FROM change_log WHERE seq <= ? AND tbl NOT IN (${wholeTables.map(() => '?').join(', ')}) GROUP BY tbl, row_id HAVING count(*) > 1 LIMIT ?`,
+  ).all(horizon, ...wholeTables, options.maxRows ?? 1_000_000) as { tbl: string; rowId: string }[];
   const remove = cachedStatement(db, 'DELETE FROM change_log WHERE seq = ?');
   const forgetBase = cachedStatement(db, 'DELETE FROM sync_entry_base WHERE hlc = ?');
   const remember = cachedStatement(db, 'INSERT OR IGNORE INTO sync_compacted (hlc) VALUES (?)');

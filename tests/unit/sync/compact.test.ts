@@ -19,6 +19,29 @@ function core(): TestCore {
 const count = (c: TestCore, sql: string) => (c.services.db.prepare(sql).get() as { n: number }).n;
 
 describe('change-log compaction', () => {
+  it('keeps the whole history of customer records: their timeline still shows every change, old and new', async () => {
+    const a = core();
+    const token = await setUpOffice(a);
+    const created = await a.ok('contacts.create', { familyName: '陈', givenName: '静', title: '经理', force: true }, token);
+    if (!created.saved) throw new Error('not saved');
+    const contact = created.record;
+    for (const title of ['总监', '总经理', '董事']) await a.ok('contacts.update', { id: contact.id, title }, token);
+    const user = (a.services.db.prepare("SELECT id FROM users WHERE username = 'admin'").get() as { id: string }).id;
+    for (let i = 0; i < 3; i++) writeOn(a, (w) => w.update(users, user, { displayName: `name ${i}` }));
+    const contactEntries = "SELECT count(*) AS n FROM change_log WHERE tbl = 'contacts'";
+    const before = count(a, contactEntries);
+    const result = compactLog(a.services, { settledMs: 0 });
+    // The user's overwritten names go; the contact's history stays whole.
+    expect(result.removed).toBe(2);
+    expect(count(a, contactEntries)).toBe(before);
+    const changes = (await a.ok('customers.timeline', { kind: 'contact', id: contact.id }, token)).filter((e) => e.kind === 'changed' && e.field === 'title');
+    expect(changes.map((e) => [e.from, e.to])).toEqual([
+      ['总经理', '董事'],
+      ['总监', '总经理'],
+      ['经理', '总监'],
+    ]);
+  });
+
   it('touches only what every paired desktop has, keeps the rows, and recognises compacted entries relayed later', async () => {
     const a = core();
     const b = core();
