@@ -12,6 +12,7 @@ import { Hlc } from './db/hlc';
 import type { KeyStore } from './db/keystore';
 import { migrate, type MigrateResult } from './db/migrate';
 import * as schema from './db/schema';
+import { PlannerStatistics } from './db/statistics';
 import { CoreEvents } from './events';
 import type { Services } from './rpc/context';
 import { Dispatcher } from './rpc/dispatcher';
@@ -181,6 +182,9 @@ export function openCore(options: CoreOptions): Core {
     prepareRestored,
   });
   backup.start();
+  // Stale planner statistics (after an import, say) are refreshed in the background, never while opening.
+  const statistics = new PlannerStatistics({ db: () => services.db, exclusive: (fn) => dispatcher.exclusive(fn) });
+  statistics.start();
   return {
     services,
     dispatcher,
@@ -189,6 +193,7 @@ export function openCore(options: CoreOptions): Core {
     dbFile,
     backup,
     close() {
+      statistics.stop();
       backup.stop();
       backup.cancelRunning();
       releaseSyncDatabase(services, true);

@@ -18,12 +18,6 @@ export function applyKey(db: SqliteDb, key: Buffer): void {
   db.pragma(`key="x'${key.toString('hex')}'"`);
 }
 
-/** Refreshes the query planner's statistics where they are stale (cheap: bounded analysis). Call after migrating. */
-export function optimize(db: SqliteDb): void {
-  db.pragma('analysis_limit = 1000');
-  db.pragma('optimize = 0x10002');
-}
-
 export interface OpenOptions {
   file: string;
   key: Buffer;

@@ -5,7 +5,7 @@
  */
 import { copyFileSync, existsSync } from 'node:fs';
 import { HarborError } from '../../../src-shared/errors';
-import { optimize, type SqliteDb } from './connection';
+import type { SqliteDb } from './connection';
 import { migrations as allMigrations, type Migration } from './migrations';
 
 export const SCHEMA_VERSION = allMigrations.length;
@@ -26,10 +26,7 @@ export function migrate(db: SqliteDb, file: string | null, migrations: Migration
   if (from > known) {
     throw new HarborError('INTERNAL', 'errors.db_too_new', { found: from, known });
   }
-  if (from === known) {
-    optimize(db);
-    return { from, to: from, backupFile: null };
-  }
+  if (from === known) return { from, to: from, backupFile: null };
 
   let backupFile: string | null = null;
   if (from > 0 && file && existsSync(file)) {
@@ -43,6 +40,6 @@ export function migrate(db: SqliteDb, file: string | null, migrations: Migration
       db.pragma(`user_version = ${migration.version}`);
     }).immediate();
   }
-  optimize(db);
+  // Planner statistics are left to the background refresh (db/statistics.ts): analysing a large table takes seconds.
   return { from, to: known, backupFile };
 }
