@@ -5,12 +5,17 @@
  * Layout: `<folder>/<officeId>/<deviceId>/<start>-<end>.batch`, where the
  * range is the writer's change-log seq range (start exclusive). Each device
  * writes only its own sub-folder, each file once (temp name, fsync, rename),
- * and never rewrites anything. Files are AES-256-GCM sealed with the office
+ * and never rewrites anything. Files are AES-256-GCM sealed with an office
  * key; the authenticated data names the office, device and range, so a
  * renamed, moved, truncated (half-copied) or altered file fails to open. Such
  * a file is skipped and retried on the next run; the files after it wait, so a
  * reader's cursor for each device only moves over contiguous, fully applied
- * files. A file is applied in slices of BACKGROUND_BATCH entries, each one
+ * files. After a removal the office changes its key (keys.ts): a file
+ * names the key epoch it is sealed under in clear, what was stamped after a
+ * rotation is sealed under its key or a newer one, readers find their copies
+ * in the folder's `.keys` files and keep older keys for older files. A removed
+ * desktop has no copy of the newer keys and cannot open what was written
+ * under them. A file is applied in slices of BACKGROUND_BATCH entries, each one
  * short transaction (in the sync worker while the service runs) that saves
  * how far into the file it got; an interrupted file resumes there, and the
  * last slice moves the device's cursor past the file.
@@ -40,8 +45,9 @@ import { applyReceived } from './apply';
 import { getCursor, resetCursor, setCursor, type SyncContext } from './merge';
 import { cachedStatement } from '../db/writer';
 import { isRemovedDevice } from './peers';
-import { open, readMeta, seal, writeMeta, type OfficeIdentity } from './identity';
-import { BACKGROUND_BATCH, DEFAULT_BATCH_SIZE, type Batch } from './protocol';
+import { epochOf, heldKeys, newestEpoch, openUnder, readMeta, sealUnder, writeMeta, type OfficeIdentity } from './identity';
+import { epochFor, keyCopies, maintainOfficeKeys, receiveKeys, type KeyCopy } from './keys';
+import { BACKGROUND_BATCH, DEFAULT_BATCH_SIZE, type Batch, type WireEntry } from './protocol';
 import type { CoreEvents } from '../events';
 
 const deflate = promisify(deflateRaw);
@@ -77,7 +83,7 @@ function stateAad(officeId: string, device: string): string {
 export function readFolderState(identity: OfficeIdentity, folder: string, device: string): FolderState | null {
   const file = join(folder, identity.officeId, `${device}.state`);
   if (!existsSync(file)) return null;
-  const plain = open(identity.officeKey, readFileSync(file), stateAad(identity.officeId, device));
+  const plain = openUnder(identity.keys, readFileSync(file), stateAad(identity.officeId, device));
   if (!plain) return null;
   try {
     const state = JSON.parse(plain.toString('utf8')) as FolderState;
@@ -101,7 +107,7 @@ function writeWhole(dir: string, name: string, bytes: Buffer): void {
 }
 
 function writeFolderState(identity: OfficeIdentity, folder: string, state: FolderState): void {
-  const sealed = seal(identity.officeKey, Buffer.from(JSON.stringify(state)), stateAad(identity.officeId, state.device));
+  const sealed = sealUnder(identity.keys, newestEpoch(identity.keys), Buffer.from(JSON.stringify(state)), stateAad(identity.officeId, state.device));
   writeWhole(join(folder, identity.officeId), `${state.device}.state`, sealed);
 }
 
@@ -114,7 +120,7 @@ function aadFor(officeId: string, dirName: string, file: string): string {
   return `harbor-sync-folder|${officeId}|${dirName}|${file}`;
 }
 
-function listBatchFiles(dir: string): { file: string; start: number; end: number }[] {
+export function listBatchFiles(dir: string): { file: string; start: number; end: number }[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .map((file) => ({ file, m: FILE_RE.exec(file) }))
@@ -178,6 +184,25 @@ export interface FolderReport {
   refused: { device: string; file: string; messageKey: string }[];
 }
 
+/**
+ * The key epoch that seals a file of these entries, and how many of them go
+ * in it: the key the first entry needs (keys.ts, `epochFor`), up to the first
+ * entry that needs a newer one, which starts the next file. Entries that need
+ * an older key go under the newer one.
+ */
+function epochOfFile(keys: Map<string, Buffer>, entries: WireEntry[]): { epoch: string; count: number } {
+  const epochs = [...keys.keys()];
+  let epoch: string | null = null;
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    if (e.tbl === 'sync_office_keys') continue;
+    const need = epochFor(epochs, e);
+    if (epoch === null) epoch = need;
+    else if (need > epoch) return { epoch, count: i };
+  }
+  return { epoch: epoch ?? '', count: entries.length };
+}
+
 /** Entries read from the change log at a time while a file is put together (the main thread's loop turns in between). */
 const READ_STEP = 250;
 
@@ -222,11 +247,19 @@ export async function publishToFolder(ctx: SyncContext, identity: OfficeIdentity
   mkdirSync(dir, { recursive: true });
   let written = 0;
   for (;;) {
-    const batch = await readInSteps(ctx, getCursor(ctx.db, 'folder-out'), batchSize);
+    const after = getCursor(ctx.db, 'folder-out');
+    const batch = await readInSteps(ctx, after, batchSize);
     if (batch.entries.length === 0) break;
+    const { epoch, count } = epochOfFile(identity.keys, batch.entries);
+    if (count < batch.entries.length) {
+      // The next entry needs a newer key: the file ends before it (every entry of the log is in the batch, in order).
+      batch.end = (cachedStatement(ctx.db, 'SELECT seq FROM change_log WHERE seq > ? ORDER BY seq LIMIT 1 OFFSET ?').get(after, count - 1) as { seq: number }).seq;
+      batch.entries.length = count;
+      batch.more = true;
+    }
     const name = `${pad(batch.start)}-${pad(batch.end)}.batch`;
     const packed = await deflate(Buffer.from(JSON.stringify(batch)));
-    await writeWholeInBackground(dir, name, seal(identity.officeKey, packed, aadFor(identity.officeId, dirName, name)));
+    await writeWholeInBackground(dir, name, sealUnder(identity.keys, epoch, packed, aadFor(identity.officeId, dirName, name)));
     await whenIdle(ctx);
     setCursor(ctx.db, 'folder-out', batch.end, ctx.now());
     written += batch.entries.length;
@@ -283,6 +316,64 @@ async function applyInSlices(
   }
 }
 
+/**
+ * Key copies in the folder: beside its state file each device keeps
+ * `<deviceId>.keys`, the copies of office keys it knows (keys.ts), so a
+ * desktop finds the copy sealed to it before the files sealed under that key,
+ * whichever sub-folder carries the copy in the log. Copies are sealed to one
+ * certificate and signed (a desktop takes only those its peers signed), so the
+ * file itself is not sealed.
+ */
+function writeKeyCopies(ctx: SyncContext, identity: OfficeIdentity, folder: string): void {
+  const copies = keyCopies(ctx.db);
+  if (copies.length === 0) return;
+  const bytes = Buffer.from(JSON.stringify(copies));
+  const file = join(folder, identity.officeId, `${ctx.deviceId}.keys`);
+  if (existsSync(file) && readFileSync(file).equals(bytes)) return;
+  writeWhole(join(folder, identity.officeId), `${ctx.deviceId}.keys`, bytes);
+}
+
+/** Every key copy in the folder's `.keys` files that has the shape of one. */
+function folderKeyCopies(officeDir: string): KeyCopy[] {
+  const copies: KeyCopy[] = [];
+  for (const entry of readdirSync(officeDir)) {
+    if (!/^[A-Za-z0-9_-]{1,64}\.keys$/.test(entry)) continue;
+    try {
+      const list = JSON.parse(readFileSync(join(officeDir, entry), 'utf8')) as unknown;
+      if (!Array.isArray(list)) continue;
+      for (const c of list as Record<string, unknown>[]) {
+        if (['epoch', 'deviceId', 'signer', 'sealed', 'signature'].every((k) => typeof c?.[k] === 'string')) copies.push(c as unknown as KeyCopy);
+      }
+    } catch {
+      // Half-written or not ours: the next round reads it again.
+    }
+  }
+  return copies;
+}
+
+/**
+ * The batch in one of `device`'s files (in its sub-folder `dirName`), or null
+ * when the file does not open with the keys of `identity` (half-written,
+ * altered, moved, or sealed under a key it does not hold) or holds something
+ * other than that range of that device's log.
+ */
+export async function openBatchFile(
+  identity: Pick<OfficeIdentity, 'officeId' | 'keys'>,
+  device: string,
+  dirName: string,
+  f: { file: string; start: number; end: number },
+  bytes: Buffer,
+): Promise<Batch | null> {
+  const plain = openUnder(identity.keys, bytes, aadFor(identity.officeId, dirName, f.file));
+  if (!plain) return null;
+  try {
+    const b = JSON.parse((await inflate(plain)).toString('utf8')) as Partial<Batch> | null;
+    return b && b.from === device && b.start === f.start && b.end === f.end && Array.isArray(b.entries) ? (b as Batch) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Applies other devices' new files, in order, each file in slices (see above). */
 export async function collectFromFolder(
   ctx: SyncContext,
@@ -322,21 +413,20 @@ export async function collectFromFolder(
       } catch {
         break; // cleaned up by its writer meanwhile: its floor tells next time
       }
-      const plain = open(identity.officeKey, bytes, aadFor(identity.officeId, dirName, f.file));
-      let batch: unknown = null;
-      try {
-        batch = plain ? JSON.parse((await inflate(plain)).toString('utf8')) : null;
-      } catch {
-        batch = null;
+      let batch = await openBatchFile(identity, device, dirName, f, bytes);
+      if (!batch && !identity.keys.has(epochOf(bytes))) {
+        // Sealed under a key this device has not taken yet: its copy may have arrived in an earlier file.
+        await whenIdle(ctx);
+        if (receiveKeys(ctx) + receiveKeys(ctx, folderKeyCopies(officeDir)) > 0) identity.keys = heldKeys(ctx.db);
+        batch = await openBatchFile(identity, device, dirName, f, bytes);
       }
-      const b = batch as { from?: string; start?: number; end?: number; entries?: unknown } | null;
-      if (!b || b.from !== device || b.start !== f.start || b.end !== f.end || !Array.isArray(b.entries)) {
+      if (!batch) {
         report.skipped.push({ device, file: f.file });
         break;
       }
       try {
         // Each slice is checked whole and applied in the sync worker while the sync service runs.
-        report.applied += await applyInSlices(ctx, batch as Batch, source, dirName, f, slice, events);
+        report.applied += await applyInSlices(ctx, batch, source, dirName, f, slice, events);
         report.files++;
       } catch (error) {
         report.refused.push({ device, file: f.file, messageKey: (error as { messageKey?: string }).messageKey ?? 'errors.INTERNAL' });
@@ -411,10 +501,15 @@ export async function syncWithFolder(
   events?: CoreEvents,
   options: FolderOptions = {},
 ): Promise<FolderReport> {
+  await whenIdle(ctx);
+  // Keys first: one sealed to this device, or a rotation due after a removal (keys.ts).
+  maintainOfficeKeys(ctx);
+  identity = { ...identity, keys: heldKeys(ctx.db) };
   const collected = await collectFromFolder(ctx, identity, folder, events, options);
   await whenIdle(ctx);
   const written = await publishToFolder(ctx, identity, folder);
   await whenIdle(ctx);
+  writeKeyCopies(ctx, identity, folder);
   const deleted = cleanFolder(ctx, identity, folder, { ...options, gaps: collected.gaps.map((g) => g.dir) });
   return { ...collected, written, deleted };
 }

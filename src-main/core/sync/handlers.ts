@@ -9,6 +9,7 @@ import { readMeta, writeMeta } from './identity';
 import { getPeer, listPeers, notePeerContact, removalStamps, removePeer } from './peers';
 import { withdrawAfterRemoval } from './merge';
 import { officeToRejoin } from './rejoin';
+import { rotateOfficeKey, rotationDue } from './keys';
 import { pendingFor, syncServiceFor } from './service';
 
 function can(ctx: CallContext, permission: Permission): boolean {
@@ -101,6 +102,8 @@ export const syncHandlers: HandlerGroup<
       const withdrawn = withdrawAfterRemoval(ctx.services, deviceId, removalStamps(ctx.db).get(deviceId)!);
       for (const t of withdrawn.tables) ctx.write.touched.add(t);
     }
+    // The removed device keeps the office keys it had: a new one goes to every remaining desktop (keys.ts).
+    if (rotationDue(ctx.db)) rotateOfficeKey(ctx.services, ctx.write);
     ctx.audit.target = `device:${deviceId}`;
     return { ok: true as const };
   },

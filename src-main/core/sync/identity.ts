@@ -17,7 +17,10 @@ export interface DeviceCertificate {
 
 export interface OfficeIdentity extends DeviceCertificate {
   officeId: string;
+  /** The key this desktop received when it joined (epoch ''). */
   officeKey: Buffer;
+  /** Every office key this desktop holds, by epoch (keys.ts): the first one and those of later rotations. */
+  keys: Map<string, Buffer>;
 }
 
 export function readMeta(db: SqliteDb, key: string): string | null {
@@ -73,7 +76,7 @@ export function officeIdentity(db: SqliteDb, deviceId: string): OfficeIdentity |
   const officeId = readMeta(db, 'office_id');
   const key = readMeta(db, 'office_key');
   if (!officeId || !key) return null;
-  return { officeId, officeKey: Buffer.from(key, 'hex'), ...deviceCertificate(db, deviceId) };
+  return { officeId, officeKey: Buffer.from(key, 'hex'), keys: heldKeys(db), ...deviceCertificate(db, deviceId) };
 }
 
 /** First desktop: creates the office's sync identity (idempotent). */
@@ -84,16 +87,51 @@ export function createOffice(db: SqliteDb, deviceId: string): OfficeIdentity {
   return officeIdentity(db, deviceId)!;
 }
 
-/** A joining desktop takes the office id and key it received while pairing. */
-export function adoptOffice(db: SqliteDb, officeId: string, officeKey: Buffer): void {
+/** A joining desktop takes the office id and keys it received while pairing (`later`: keys of later epochs). */
+export function adoptOffice(db: SqliteDb, officeId: string, officeKey: Buffer, later: Map<string, Buffer> = new Map()): void {
   if (officeKey.length !== 32) throw new Error('office key must be 32 bytes');
   db.transaction(() => {
+    if (readMeta(db, 'office_id') !== officeId) writeMeta(db, 'office_keys', null);
     writeMeta(db, 'office_id', officeId);
     writeMeta(db, 'office_key', officeKey.toString('hex'));
+    keepKeys(db, later);
     // A desktop that left its office by a restore (restore.ts) belongs to one again.
     writeMeta(db, 'notice', null);
     writeMeta(db, 'data_office', null);
   })();
+}
+
+/** The key a desktop received when it joined (or made when it created the office). */
+export const FIRST_EPOCH = '';
+
+/** Every office key this desktop holds, by epoch (the first one under ''). */
+export function heldKeys(db: SqliteDb): Map<string, Buffer> {
+  const keys = new Map<string, Buffer>();
+  const first = readMeta(db, 'office_key');
+  if (first) keys.set(FIRST_EPOCH, Buffer.from(first, 'hex'));
+  for (const [epoch, hex] of Object.entries(JSON.parse(readMeta(db, 'office_keys') ?? '{}') as Record<string, string>)) {
+    keys.set(epoch, Buffer.from(hex, 'hex'));
+  }
+  return keys;
+}
+
+/** The newest epoch of a set of keys. */
+export function newestEpoch(keys: Map<string, Buffer>): string {
+  let newest = FIRST_EPOCH;
+  for (const epoch of keys.keys()) if (epoch > newest) newest = epoch;
+  return newest;
+}
+
+/** Adds keys of later epochs to the ones this desktop holds (the first one is `adoptOffice`'s). */
+export function keepKeys(db: SqliteDb, keys: Map<string, Buffer>): void {
+  const ring = JSON.parse(readMeta(db, 'office_keys') ?? '{}') as Record<string, string>;
+  let changed = false;
+  for (const [epoch, key] of keys) {
+    if (epoch === FIRST_EPOCH || ring[epoch] || key.length !== 32) continue;
+    ring[epoch] = key.toString('hex');
+    changed = true;
+  }
+  if (changed) writeMeta(db, 'office_keys', JSON.stringify(ring));
 }
 
 const MAGIC = Buffer.from('HSB1');
@@ -118,4 +156,35 @@ export function open(key: Buffer, sealed: Buffer, aad: string): Buffer | null {
   } catch {
     return null;
   }
+}
+
+const EPOCH_MAGIC = Buffer.from('HSE1');
+
+/**
+ * `seal` under the key of `epoch`, naming the epoch in clear so a reader
+ * picks the key: `HSE1 | length(1) | epoch | sealed`, the epoch also in the
+ * authenticated data. Under the first epoch, exactly what `seal` makes (what
+ * earlier versions wrote and read).
+ */
+export function sealUnder(keys: Map<string, Buffer>, epoch: string, plain: Buffer, aad: string): Buffer {
+  const key = keys.get(epoch);
+  if (!key) throw new Error('no key for this epoch');
+  if (epoch === FIRST_EPOCH) return seal(key, plain, aad);
+  const name = Buffer.from(epoch);
+  return Buffer.concat([EPOCH_MAGIC, Buffer.from([name.length]), name, seal(key, plain, `${aad}|${epoch}`)]);
+}
+
+/** The epoch `sealUnder` named in these bytes. */
+export function epochOf(sealed: Buffer): string {
+  if (sealed.length < 5 || !sealed.subarray(0, 4).equals(EPOCH_MAGIC)) return FIRST_EPOCH;
+  return sealed.subarray(5, 5 + sealed[4]!).toString();
+}
+
+/** Opens what `sealUnder` made; null as `open`, and when the epoch's key is not among `keys`. */
+export function openUnder(keys: Map<string, Buffer>, sealed: Buffer, aad: string): Buffer | null {
+  const epoch = epochOf(sealed);
+  const key = keys.get(epoch);
+  if (!key) return null;
+  if (epoch === FIRST_EPOCH) return open(key, sealed, aad);
+  return open(key, sealed.subarray(5 + sealed[4]!), `${aad}|${epoch}`);
 }

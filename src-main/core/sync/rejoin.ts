@@ -62,7 +62,7 @@ export async function rejoinOffice(
     writeMeta(db, 'device_name', target.deviceName);
     writeMeta(db, 'removed_at', null);
     writeMeta(db, 'folder_epoch', null);
-    adoptOffice(db, paired.officeId, paired.officeKey);
+    adoptOffice(db, paired.officeId, paired.officeKey, paired.laterKeys);
     // Pairings were the old identity's: the desktop that let it in is its one peer now.
     db.exec('DELETE FROM sync_peers');
     addPeer(db, paired.host, now);

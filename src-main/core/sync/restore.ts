@@ -100,10 +100,16 @@ export function adoptRestoredSync(db: SqliteDb, before: SyncStateBeforeRestore):
       outcome = officeBefore ? 'left-office' : 'no-office';
       put('office_id', undefined);
       put('office_key', undefined);
+      put('office_keys', undefined);
       put('folder_epoch', undefined);
       if (officeOfCopy) put('data_office', officeOfCopy);
       if (officeBefore) put('notice', 'sync.errors.restored_other_office');
       db.exec('DELETE FROM sync_peers');
+    }
+    if (officeOfCopy && officeOfCopy === officeBefore && before.meta.has('office_keys')) {
+      // Office keys this desktop received after the copy was made stay (keys.ts): older files need them.
+      const ring = { ...(JSON.parse(before.meta.get('office_keys')!) as object), ...(JSON.parse(copy.get('office_keys') ?? '{}') as object) };
+      put('office_keys', JSON.stringify(ring));
     }
     if (!ownCopy) {
       // What peers acknowledged, and what went to the shared folder, was the other desktop's log.

@@ -21,6 +21,7 @@ import { joinOffice, SyncServer, syncWithPeer } from './tls';
 import { whenIdle } from './exchange';
 import { startApplyWorker, stopApplyWorker } from './apply';
 import { rejoinOffice } from './rejoin';
+import { maintainOfficeKeys } from './keys';
 import type { PairingWindow } from './pairing';
 import { BACKGROUND_BATCH } from './protocol';
 
@@ -316,6 +317,9 @@ export class SyncService {
       return;
     }
     this.state = 'syncing';
+    // Office keys sealed to this desktop, and a new key when a removal calls for one (keys.ts).
+    await whenIdle(this.services);
+    maintainOfficeKeys(this.services);
     let reached = 0;
     let tried = 0;
     let problem: SyncProblem | null = null;

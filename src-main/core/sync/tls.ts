@@ -22,7 +22,7 @@ import { SCHEMA_VERSION } from '../db/migrate';
 import type { CoreEvents } from '../events';
 import { localHello, logHead, notePeerLog, pullFrom, readBatch, whenIdle, type PeerHello, type SessionOptions, type SessionResult, type SyncChannel } from './exchange';
 import { applyReceived } from './apply';
-import { adoptOffice, deviceCertificate, officeIdentity, open, readMeta, seal, type DeviceCertificate, type OfficeIdentity } from './identity';
+import { adoptOffice, deviceCertificate, FIRST_EPOCH, heldKeys, officeIdentity, open, readMeta, seal, type DeviceCertificate, type OfficeIdentity } from './identity';
 import { getCursor, peerNewerError, resetCursor, setCursor, type SyncContext } from './merge';
 import { newPairingWindow, pairingExchange, subKey, type PairingWindow } from './pairing';
 import { confirmationMatches } from './pake';
@@ -254,6 +254,8 @@ export class SyncServer {
       name: this.options.deviceName(),
       officeId: identity.officeId,
       sealedKey: seal(subKey(keys.ke, 'seal'), identity.officeKey, sealedKeyAad(identity.officeId, identity.fingerprint, joinerFp)).toString('base64'),
+      // The keys of later epochs (made after removals, keys.ts), sealed the same way.
+      sealedKeys: seal(subKey(keys.ke, 'seal'), Buffer.from(JSON.stringify(laterKeys(heldKeys(ctx.db)))), laterKeysAad(identity.officeId, identity.fingerprint, joinerFp)).toString('base64'),
     };
   }
 }
@@ -261,6 +263,27 @@ export class SyncServer {
 /** What the office key is sealed to: this office, between these two certificates. */
 function sealedKeyAad(officeId: string, hostFp: string, joinerFp: string): string {
   return `harbor-pair-key|${officeId}|${hostFp}|${joinerFp}`;
+}
+
+function laterKeysAad(officeId: string, hostFp: string, joinerFp: string): string {
+  return `harbor-pair-keys|${officeId}|${hostFp}|${joinerFp}`;
+}
+
+/** Keys of epochs after the first, as `{ epoch: hex }`. */
+function laterKeys(keys: Map<string, Buffer>): Record<string, string> {
+  return Object.fromEntries([...keys].filter(([epoch]) => epoch !== FIRST_EPOCH).map(([epoch, key]) => [epoch, key.toString('hex')]));
+}
+
+/** The later keys a host sent (none from a host of an earlier version); a pairing whose keys do not open fails. */
+function openLaterKeys(key: Buffer, sealed: unknown, aad: string): Map<string, Buffer> {
+  if (sealed === undefined) return new Map();
+  const plain = open(key, Buffer.from(String(sealed), 'base64'), aad);
+  if (!plain) throw new HarborError('CONFLICT', 'sync.errors.pairing_code_wrong');
+  const keys = new Map<string, Buffer>();
+  for (const [epoch, hex] of Object.entries(JSON.parse(plain.toString('utf8')) as Record<string, string>)) {
+    if (/^\d{15}\.\d{6}\.[A-Za-z0-9_-]{1,64}$/.test(epoch) && /^[0-9a-f]{64}$/.test(hex)) keys.set(epoch, Buffer.from(hex, 'hex'));
+  }
+  return keys;
 }
 
 interface Connection {
@@ -318,6 +341,8 @@ export interface JoinResult {
 export interface Paired {
   officeId: string;
   officeKey: Buffer;
+  /** Keys of later epochs (keys.ts). */
+  laterKeys: Map<string, Buffer>;
   host: Pick<PeerRow, 'deviceId' | 'name' | 'fingerprint' | 'certPem' | 'address'>;
 }
 
@@ -352,11 +377,13 @@ export async function pairWithHost(
     const aad = sealedKeyAad(officeId, conn.serverFingerprint, own.fingerprint);
     const officeKey = open(subKey(keys.ke, 'seal'), Buffer.from(String(answer.sealedKey ?? ''), 'base64'), aad);
     if (!officeKey || officeKey.length !== 32) throw new HarborError('CONFLICT', 'sync.errors.pairing_code_wrong');
+    const later = openLaterKeys(subKey(keys.ke, 'seal'), answer.sealedKeys, laterKeysAad(officeId, conn.serverFingerprint, own.fingerprint));
     if (isRemovedDevice(ctx.db, { deviceId: hostId, fingerprint: conn.serverFingerprint })) throw new HarborError('CONFLICT', 'sync.errors.peer_removed');
     const name = String(answer.name ?? hostId).slice(0, 100);
     return {
       officeId,
       officeKey,
+      laterKeys: later,
       host: { deviceId: hostId, name, fingerprint: conn.serverFingerprint, certPem: conn.serverCertPem, address: `${target.host}:${target.port}` },
     };
   } finally {
@@ -370,7 +397,7 @@ export async function joinOffice(ctx: SyncContext, target: { host: string; port:
   const existing = officeIdentity(ctx.db, ctx.deviceId);
   if (existing && existing.officeId !== paired.officeId) throw new HarborError('CONFLICT', 'sync.errors.other_office');
   ctx.db.transaction(() => {
-    adoptOffice(ctx.db, paired.officeId, paired.officeKey);
+    adoptOffice(ctx.db, paired.officeId, paired.officeKey, paired.laterKeys);
     addPeer(ctx.db, paired.host, ctx.now());
   })();
   return { officeId: paired.officeId, peer: { deviceId: paired.host.deviceId, name: paired.host.name } };

@@ -5,6 +5,7 @@ import { directChannel, pullFrom } from '../../../src-main/core/sync/exchange';
 import type { SqliteDb } from '../../../src-main/core/db/connection';
 import { writeMeta } from '../../../src-main/core/sync/identity';
 import { syncServiceFor } from '../../../src-main/core/sync/service';
+import { SyncServer } from '../../../src-main/core/sync/tls';
 import { makeTestCore, type TestCore } from '../../helpers/core';
 
 /** Runs local writes on a core as one transaction, like a handler would. */
@@ -51,6 +52,24 @@ export function syncingCores(): { make(): TestCore; dispose(): Promise<void> } {
         await syncServiceFor(c.services).stop();
         c.dispose();
       }
+    },
+  };
+}
+
+/** Sync servers on loopback started by a test (`start`), stopped by `stop` after each test, before its cores go. */
+export function loopbackServers(): {
+  start(c: TestCore, name?: string): Promise<{ server: SyncServer; port: number }>;
+  stop(): Promise<void>;
+} {
+  const servers: SyncServer[] = [];
+  return {
+    async start(c, name = c.services.deviceId) {
+      const server = new SyncServer({ ctx: c.services, host: '127.0.0.1', port: 0, deviceName: () => name });
+      servers.push(server);
+      return { server, port: await server.start() };
+    },
+    async stop() {
+      while (servers.length) await servers.pop()!.stop();
     },
   };
 }

@@ -184,4 +184,11 @@ export const migrations: Migration[] = [
       "INSERT INTO companies_fts (rowid, body) SELECT k, body FROM companies_search_text;"
     ],
   },
+  {
+    version: 10,
+    tag: "0009_office_keys",
+    statements: [
+      "CREATE TABLE `sync_office_keys` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL,\n\t`created_by` text,\n\t`updated_by` text,\n\t`deleted_at` integer,\n\t`epoch` text NOT NULL,\n\t`device_id` text NOT NULL,\n\t`signer` text NOT NULL,\n\t`sealed` text NOT NULL,\n\t`signature` text NOT NULL\n);"
+    ],
+  },
 ];

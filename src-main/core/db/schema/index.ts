@@ -8,7 +8,7 @@ export * from './customers';
 
 import { settings, users } from './core';
 import { categories, companies, contacts, notes, recordTags, savedViews, tags } from './customers';
-import { syncRemovedDevices } from './sync';
+import { syncOfficeKeys, syncRemovedDevices } from './sync';
 
 /** Tables of office data: written only through `Writer`, logged in `change_log`, synced between desktops. */
 export const SYNCED_TABLES = {
@@ -22,4 +22,5 @@ export const SYNCED_TABLES = {
   notes,
   savedViews,
   syncRemovedDevices,
+  syncOfficeKeys,
 } as const;

@@ -2,8 +2,9 @@
  * Sync bookkeeping. All of these tables but one belong to this device and
  * never sync themselves: they describe what this device knows about its
  * peers, what it has received, and which concurrent edits lost. The
- * exception, `sync_removed_devices`, is office data: a removal made on one
- * desktop travels to every other one like any record.
+ * exceptions, `sync_removed_devices` and `sync_office_keys`, are office data:
+ * a removal made on one desktop, and the office keys made after it, travel
+ * to every other one like any record.
  */
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { syncedColumns } from './core';
@@ -19,6 +20,27 @@ export const syncRemovedDevices = sqliteTable('sync_removed_devices', {
   name: text('name').notNull(),
   /** SHA-256 of the certificate it was paired with (refused even under another device id). */
   fingerprint: text('fingerprint').notNull(),
+});
+
+/**
+ * Office keys made after a removal (synced; see keys.ts). One row per key
+ * epoch, recipient device and sealing device (the row id is
+ * `<epoch>|<device>|<signer>`): the epoch's 32-byte key sealed to the
+ * recipient's certificate (RSA-OAEP-SHA256) and signed by the sealing
+ * device. The key itself is never stored here in clear.
+ */
+export const syncOfficeKeys = sqliteTable('sync_office_keys', {
+  ...syncedColumns,
+  /** The HLC stamp of the rotation that made the key: later epochs are newer keys. */
+  epoch: text('epoch').notNull(),
+  /** The device the key is sealed to. */
+  deviceId: text('device_id').notNull(),
+  /** The device that sealed and signed it. */
+  signer: text('signer').notNull(),
+  /** Base64 RSA-OAEP-SHA256 ciphertext of the key under the recipient's certificate. */
+  sealed: text('sealed').notNull(),
+  /** Base64 RSA-SHA256 signature of the signer over the office, epoch, recipient and `sealed`. */
+  signature: text('signature').notNull(),
 });
 
 /** Device-local sync settings and identity (office key, device certificate), key/value. */
