@@ -6,9 +6,10 @@ import { migrate } from '../../../src-main/core/db/migrate';
 import { migrations } from '../../../src-main/core/db/migrations';
 import { openDatabase } from '../../../src-main/core/db/connection';
 import { collectFromFolder, listBatchFiles, openBatchFile, syncWithFolder } from '../../../src-main/core/sync/folder';
-import { createOffice, epochOf, FIRST_EPOCH, heldKeys, newestEpoch, officeIdentity, type OfficeIdentity } from '../../../src-main/core/sync/identity';
+import { createOffice, epochOf, writeMeta, FIRST_EPOCH, heldKeys, newestEpoch, officeIdentity, type OfficeIdentity } from '../../../src-main/core/sync/identity';
 import { maintainOfficeKeys, receiveKeys, rotationDue } from '../../../src-main/core/sync/keys';
 import { getPeer, isRemovedDevice, removalStamps } from '../../../src-main/core/sync/peers';
+import { rejoinOffice } from '../../../src-main/core/sync/rejoin';
 import { joinOffice, syncWithPeer, type SyncServer } from '../../../src-main/core/sync/tls';
 import { setUpOffice, tempDir, type TestCore } from '../../helpers/core';
 import { canonicalDump, loopbackServers, syncingCores, writeOn } from './helpers';
@@ -212,6 +213,31 @@ describe('office key rotation after a removal', () => {
     expect(canonicalDump(e)).toEqual(canonicalDump(a));
     expect(b.services.db.prepare('SELECT theme FROM users WHERE id = ?').get(adminId)).toEqual({ theme: 'dark' });
     expect(canonicalDump(b)).toEqual(canonicalDump(a));
+  });
+
+  it('a removed desktop let back in receives the keys made while it was out, and opens the files sealed under them', async () => {
+    const { xs, admin, folder, hostOf, sync } = await office(3);
+    const [a, b, c] = xs as [TestCore, TestCore, TestCore];
+    const adminId = adminIdOf(a);
+    await a.ok('sync.unpair', { deviceId: c.services.deviceId }, admin);
+    writeOn(a, (w) => w.update(users, adminId, { displayName: 'while C was out' }));
+    await round(folder, a, b);
+    const epoch = newest(a);
+    expect((await filesAsSeenBy(identity(c), folder)).filter((f) => f.epoch === epoch).every((f) => !f.opens)).toBe(true);
+
+    // C is told by A (as its sync service would be), then joins again.
+    await expect(sync(c, a)).rejects.toMatchObject({ messageKey: 'sync.errors.device_removed' });
+    writeMeta(c.services.db, 'removed_at', String(c.services.now()));
+    const host = await hostOf(a);
+    await rejoinOffice(c.services, { host: HOST, port: host.port, code: host.server.openPairing().code, deviceName: 'C again' });
+    expect(newest(c)).toBe(epoch);
+    const seen = await filesAsSeenBy(identity(c), folder);
+    expect(seen.some((f) => f.epoch === epoch)).toBe(true);
+    expect(seen.every((f) => f.opens)).toBe(true);
+    // No new rotation is due for it: the removal named its old identity, which has no copy of the newest key.
+    expect(rotationDue(c.services.db)).toBe(false);
+    expect(maintainOfficeKeys(c.services)).toBe(true);
+    expect(newest(c)).toBe(epoch);
   });
 
   it('a key sealed to a desktop is taken only when signed by itself or an active peer', async () => {
