@@ -507,6 +507,9 @@ export async function syncWithFolder(
   identity = { ...identity, keys: heldKeys(ctx.db) };
   const collected = await collectFromFolder(ctx, identity, folder, events, options);
   await whenIdle(ctx);
+  // Again before writing: what was just collected may bring a removal, or a key for what it brought.
+  maintainOfficeKeys(ctx);
+  identity.keys = heldKeys(ctx.db);
   const written = await publishToFolder(ctx, identity, folder);
   await whenIdle(ctx);
   writeKeyCopies(ctx, identity, folder);

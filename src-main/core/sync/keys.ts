@@ -147,6 +147,12 @@ export function maintainOfficeKeys(ctx: SyncContext): boolean {
   if (!readMeta(db, 'office_id') || readMeta(db, 'removed_at') !== null || isRemovedDevice(db, { deviceId: ctx.deviceId })) return false;
   receiveKeys(ctx);
   const officeId = readMeta(db, 'office_id')!;
+  const missing = () => {
+    const held = [...heldKeys(db).keys()].filter((e) => e !== FIRST_EPOCH);
+    return recipients(ctx).some((to) => held.some((epoch) => !hasCopy(db, epoch, to.deviceId)));
+  };
+  // Most rounds have nothing to do: no write transaction then.
+  if (!rotationDue(db) && !missing()) return false;
   return db.transaction(() => {
     const write = new Writer({ db, clock: ctx.clock, deviceId: ctx.deviceId, actorId: null, now: ctx.now });
     let wrote = false;
