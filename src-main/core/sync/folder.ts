@@ -415,7 +415,7 @@ export async function collectFromFolder(
       }
       let batch = await openBatchFile(identity, device, dirName, f, bytes);
       if (!batch && !identity.keys.has(epochOf(bytes))) {
-        // Sealed under a key this device has not taken yet: its copy may have arrived in an earlier file.
+        // Sealed under a key this device has not taken yet: its copy may have come with an earlier file or be in a `.keys` file.
         await whenIdle(ctx);
         if (receiveKeys(ctx) + receiveKeys(ctx, folderKeyCopies(officeDir)) > 0) identity.keys = heldKeys(ctx.db);
         batch = await openBatchFile(identity, device, dirName, f, bytes);
