@@ -2,6 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MethodInput } from '../../src-shared/contract';
 import { makeTestCore, setUpOffice, snapshot, userWithRole, type TestCore } from '../helpers/core';
 import { replayChangeLog, syncedDump } from '../helpers/replay';
+import { openDatabase } from '../../src-main/core/db/connection';
+import { FileKeyStore } from '../../src-main/core/db/keystore';
 
 let core: TestCore;
 let admin: string;
@@ -224,6 +226,7 @@ describe('lists', () => {
 });
 
 describe('text filters over many records', () => {
+  const texts = new WeakMap<Record<string, unknown>, string>();
   /** What a list must return, computed from every row: live, visible, matching each word, filtered, sorted, paged, total capped. */
   function expected(rows: Record<string, unknown>[], o: { q: string; rep?: string; city?: string; ownerId?: string; sort: string; dir: 'asc' | 'desc'; offset: number }) {
     const words = o.q.toLowerCase().split(/\s+/).filter(Boolean);
@@ -235,8 +238,9 @@ describe('text filters over many records', () => {
     };
     const keys = (r: Record<string, unknown>, word: string) =>
       (/[\u3400-\u9fff]/.test(word) ? ['name_key', 'given_key'] : ['name_key', 'given_key', 'email_key', 'phone_key']).map((k) => (r[k] as string | null) ?? '');
+    const textOf = (r: Record<string, unknown>) => texts.get(r) ?? texts.set(r, text(r)).get(r)!;
     const matches = (r: Record<string, unknown>) =>
-      words.every((w) => ([...w].length >= 3 ? text(r).includes(w) : keys(r, w).some((k) => k.startsWith(w))));
+      words.every((w) => ([...w].length >= 3 ? textOf(r).includes(w) : keys(r, w).some((k) => k.startsWith(w))));
     const column = { name: 'name_key', city: 'city', createdAt: 'created_at', email: 'email_key', company: 'company_key' }[o.sort]!;
     const cmp = (a: unknown, b: unknown) => (a === b ? 0 : a === null ? -1 : b === null ? 1 : (a as string | number) < (b as string | number) ? -1 : 1);
     const hits = rows
@@ -268,8 +272,6 @@ describe('text filters over many records', () => {
     for (let start = 0; start < input.length; start += 5_000) ids.push(...(await core.ok('contacts.bulkCreate', { contacts: input.slice(start, start + 5_000) }, admin)).ids);
     await core.ok('customers.delete', { kind: 'contact', ids: ids.filter((_, i) => i % 37 === 0) }, admin);
     for (const i of [1, 2, 4]) await core.ok('contacts.update', { id: ids[i]!, givenName: 'Lina', emails: [{ address: `renamed${i}@mail.example` }] }, admin);
-    const rows = core.services.db.prepare('SELECT rowid, * FROM contacts').all() as Record<string, unknown>[];
-
     const cases = [
       { q: 'l', sort: 'name', dir: 'asc', offset: 0 },
       { q: 'li', sort: 'name', dir: 'desc', offset: 50 },
@@ -277,6 +279,7 @@ describe('text filters over many records', () => {
       { q: '王', sort: 'name', dir: 'asc', offset: 50 },
       { q: '李', sort: 'name', dir: 'desc', offset: 0 },
       { q: 'smith', sort: 'createdAt', dir: 'desc', offset: 520 },
+      { q: 'smith', sort: 'name', dir: 'asc', offset: 50 },
       { q: '138', sort: 'email', dir: 'asc', offset: 0 },
       { q: 'corp.example', sort: 'name', dir: 'asc', offset: 0 },
       { q: 'mail', sort: 'company', dir: 'desc', offset: 0, city: '深圳市' },
@@ -289,22 +292,57 @@ describe('text filters over many records', () => {
       { q: 'example', sort: 'name', dir: 'desc', offset: 100 },
       { q: 'nobody', sort: 'name', dir: 'asc', offset: 0 },
     ] as const;
-    for (const c of cases) {
-      for (const [token, repOf] of [
-        [admin, undefined],
-        [rep, repId],
-      ] as const) {
-        const filter = { q: c.q, ...('city' in c ? { city: c.city } : {}), ...('ownerId' in c ? { ownerId: c.ownerId } : {}) };
-        const got = await core.ok('contacts.list', { filter, sort: c.sort, dir: c.dir, offset: c.offset, limit: 50 }, token);
-        const want = expected(rows, { ...c, rep: repOf });
-        expect({ case: c, rep: Boolean(repOf), ids: got.rows.map((r) => r.id), total: got.total }).toEqual({ case: c, rep: Boolean(repOf), ...want });
+    const all = () => core.services.db.prepare('SELECT rowid, * FROM contacts').all() as Record<string, unknown>[];
+    const compare = async (rows: Record<string, unknown>[]) => {
+      for (const c of cases) {
+        for (const [token, repOf] of [
+          [admin, undefined],
+          [rep, repId],
+        ] as const) {
+          const filter = { q: c.q, ...('city' in c ? { city: c.city } : {}), ...('ownerId' in c ? { ownerId: c.ownerId } : {}) };
+          // The first page, then the case's page: later pages may start where the first match was seen.
+          for (const offset of [0, c.offset]) {
+            const got = await core.ok('contacts.list', { filter, sort: c.sort, dir: c.dir, offset, limit: 50 }, token);
+            const want = expected(rows, { ...c, offset, rep: repOf });
+            expect({ case: c, offset, rep: Boolean(repOf), ids: got.rows.map((r) => r.id), total: got.total }).toEqual({
+              case: c,
+              offset,
+              rep: Boolean(repOf),
+              ...want,
+            });
+          }
+        }
       }
-    }
+    };
+    await compare(all());
+    // Again, now that recent text matches and first matches are remembered.
+    await compare(all());
+    // A write through the API drops what was remembered: new matches that sort first, one deleted.
+    const added = await core.ok(
+      'contacts.bulkCreate',
+      { contacts: ['Aaron', 'Abe'].map((givenName) => ({ familyName: 'Aasmith', givenName, ownerId: null, emails: [{ label: '', address: `${givenName}@mail.example` }] })) },
+      admin,
+    );
+    await core.ok('customers.delete', { kind: 'contact', ids: [ids[3]!] }, admin);
+    await compare(all());
+    // So does a commit by another connection to the same file (the sync worker has its own).
+    const other = openDatabase({ file: core.dbFile, key: new FileKeyStore(core.keyFile).load()!, create: false });
+    other
+      .prepare(
+        `INSERT INTO contacts (id, created_at, updated_at, family_name, given_name, name_key, given_key, phones, emails, ims, email_key)
+         VALUES ('0aaa-other', 1, 1, 'Aalee', 'Liam', 'aaleeliam', 'liam', '[]', '[{"label":"","address":"liam@corp.example"}]', '[]', 'liam@corp.example')`,
+      )
+      .run();
+    other.prepare('UPDATE contacts SET deleted_at = 5 WHERE id = ?').run(added.ids[0]);
+    other.close();
+    await compare(all());
     // The cap and the branches were really exercised.
+    const rows = all();
     expect(expected(rows, { q: 'example', sort: 'name', dir: 'asc', offset: 0 }).total).toBe(10_001);
     expect(expected(rows, { q: 'p12', sort: 'name', dir: 'asc', offset: 0 }).total).toBeLessThan(1_000);
     expect(expected(rows, { q: '王', sort: 'name', dir: 'asc', offset: 0 }).total).toBeGreaterThan(1_000);
-    expect(expected(rows, { q: 'mail', sort: 'name', dir: 'asc', offset: 0, city: '深圳市' }).total).toBeGreaterThan(500);
+    expect(expected(rows, { q: 'mail', sort: 'name', dir: 'asc', offset: 0 }).total).toBeGreaterThan(1_000);
+    expect(expected(rows, { q: 'smith', sort: 'name', dir: 'asc', offset: 0 }).ids[0]).toBe(added.ids[1]);
   });
 });
 

@@ -1,5 +1,6 @@
 /** The list query behind the customer screens: filters, any sort, a page, and a capped total. */
 import type { ListFilter, RecordKind } from '../../../src-shared/contract/customers';
+import { WhileUnchanged } from '../db/unchanged';
 import type { CallContext } from '../rpc/context';
 import { TABLE, type Raw } from './repo';
 import { partCondition, textParts, type TextCondition, type TextPart } from './search';
@@ -20,6 +21,17 @@ const SELECTIVE = 5_000;
  * index entries per page, not a hundred thousand rows.
  */
 const FEW_MATCHES = 1_000;
+
+/** Scrolling or re-sorting a filtered list asks for the same text again: its index reads are kept while nothing changes. */
+const recentText = new WhileUnchanged<TextPart[]>(64);
+/**
+ * Where the first match of a text-filtered list read along its sort index
+ * sits, while nothing changes: the next pages (and the same page again) start
+ * reading there instead of stepping over every entry before it. Only for sort
+ * keys that are never NULL, so "at or after the first match" is one range.
+ */
+const firstMatch = new WhileUnchanged<[string | number, number]>(64);
+const NOT_NULL_SORTS = new Set(['r.name_key', 'r.created_at', 'r.updated_at']);
 
 const SORT_SQL: Record<string, string> = {
   name: 'r.name_key',
@@ -118,10 +130,12 @@ export function listRows(
   const sortColumn = SORT_SQL[input.sort] ?? 'r.name_key';
   const count = (where: TextCondition) =>
     (ctx.db.prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM ${table} r WHERE ${where.sql} LIMIT ${TOTAL_CAP})`).get(...where.params) as { n: number }).n;
-  const parts = input.filter.q ? textParts(ctx.db, kind, input.filter.q, TOTAL_CAP) : [];
+  const q = input.filter.q;
+  const parts = q ? recentText.remember(ctx.db, `${kind}\u0000${q}`, () => textParts(ctx.db, kind, q, TOTAL_CAP)) : [];
   const indexed = whereClause(ctx, kind, input.filter);
   let page: TextCondition;
   let total: number;
+  let scanKey: string | null = null;
   if (parts.length === 0) {
     total = count(indexed);
     page = total > SELECTIVE ? whereClause(ctx, kind, input.filter, false) : indexed;
@@ -138,13 +152,23 @@ export function listRows(
     if (total === 0) return { rows: [], total: 0 };
     if (few) page = and(unindexed, text.drive, text.check);
     else if (total <= SELECTIVE && indexed.narrowed) page = and(indexed, text.drive, text.check);
-    else page = and(unindexed, text.drive, text.check);
+    else {
+      page = and(unindexed, text.drive, text.check);
+      if (NOT_NULL_SORTS.has(sortColumn)) scanKey = JSON.stringify([kind, input.filter, sortColumn, input.dir, ctx.session!.user.id, seesAll(ctx)]);
+    }
   }
   const dir = input.dir === 'desc' ? 'DESC' : 'ASC';
+  const start = scanKey ? firstMatch.get(ctx.db, scanKey) : undefined;
+  if (start) page = and(page, { sql: `(${sortColumn}, r.rowid) ${dir === 'ASC' ? '>=' : '<='} (?, ?)`, params: start });
   // rowid breaks ties: it is the order inside every index, so no extra sort step.
   const order = `${sortColumn} ${dir}, r.rowid ${dir}`;
   const rows = ctx.db
     .prepare(`SELECT r.* FROM ${table} r WHERE ${page.sql} ORDER BY ${order} LIMIT ? OFFSET ?`)
     .all(...page.params, input.limit, input.offset) as Raw[];
+  if (scanKey && !start && input.offset === 0 && rows.length > 0) {
+    const first = rows[0]!;
+    const rowid = (ctx.db.prepare(`SELECT rowid FROM ${table} WHERE id = ?`).pluck().get(first.id) as number);
+    firstMatch.set(ctx.db, scanKey, [first[sortColumn.slice(2)] as string | number, rowid]);
+  }
   return { rows, total };
 }
