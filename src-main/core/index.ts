@@ -17,7 +17,7 @@ import { CoreEvents } from './events';
 import type { Services } from './rpc/context';
 import { Dispatcher } from './rpc/dispatcher';
 import { handlers } from './rpc/handlers';
-import { BackupService } from './backup/service';
+import { BackupService, dropUnfinishedSafetyCopies } from './backup/service';
 import { applyWorkerFor, registerSyncDatabase, releaseSyncDatabase } from './sync/apply';
 import { adoptRestoredSync, syncStateBeforeRestore } from './sync/restore';
 
@@ -84,6 +84,7 @@ export function openCore(options: CoreOptions): Core {
   mkdirSync(options.dataDir, { recursive: true });
   const dbFile = join(options.dataDir, DB_FILE);
   const { keyStore } = options;
+  dropUnfinishedSafetyCopies(options.dataDir, dbFile);
   const opened = openWithKeyRing(dbFile, keyStore);
   const db = opened.db;
   let key = opened.key;

@@ -103,6 +103,32 @@ export function backupServiceOf(services: Services): BackupService {
   return service;
 }
 
+/**
+ * A restore hard-links the database into the safety folder, then renames the
+ * restored file over it. Killed between the two, the live database and its
+ * "safety copy" are one file, and every later write would change that copy
+ * too (a crash in the middle of a checkpoint would leave it torn). The
+ * restore never happened, so the copy is not needed: it goes, before the
+ * database is opened. Returns how many went.
+ */
+export function dropUnfinishedSafetyCopies(dataDir: string, dbFile: string): number {
+  const dir = join(dataDir, SAFETY_DIR);
+  if (!existsSync(dir) || !existsSync(dbFile)) return 0;
+  const live = statSync(dbFile);
+  if (live.nlink < 2) return 0;
+  let dropped = 0;
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    const st = statSync(path);
+    if (st.ino === live.ino && st.dev === live.dev) {
+      rmSync(path);
+      dropped++;
+    }
+  }
+  if (dropped > 0) fsyncPath(dir);
+  return dropped;
+}
+
 /** The number of a safety copy among those of the same millisecond (1 for the first). */
 function copyNumber(name: string): number {
   return Number(/-(\d+)\.db$/.exec(name)?.[1] ?? 1);

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -145,6 +145,23 @@ describe('backups through the dispatcher', () => {
     const kept = (await c.ok('backup.list', {}, token)).safetyCopies.map((s) => s.name);
     expect(kept).toEqual(names.slice(-SAFETY_COPIES_KEPT).reverse());
     expect(readdirSync(join(c.dir, 'safety-copies')).sort()).toEqual([...kept].sort());
+  });
+
+  it('a restore killed between keeping the safety copy and the swap leaves no copy that shares the live file', async () => {
+    const c = core();
+    await setUpOffice(c);
+    const dir = c.dir;
+    c.close();
+    // As install() leaves it when killed right after linking: the live file and a "safety copy" are one file.
+    const safety = join(dir, 'safety-copies');
+    mkdirSync(safety);
+    linkSync(join(dir, 'harbor.db'), join(safety, 'harbor-20261201T093000000Z.db'));
+    // A real, earlier safety copy stays.
+    copyFileSync(join(dir, 'harbor.db'), join(safety, 'harbor-20261130T093000000Z.db'));
+    const again = core({ dir });
+    expect(readdirSync(safety)).toEqual(['harbor-20261130T093000000Z.db']);
+    expect(statSync(join(dir, 'harbor.db')).nlink).toBe(1);
+    expect(again.services.db.pragma('quick_check', { simple: true })).toBe('ok');
   });
 
   it('a wrong password, a tampered or truncated backup change nothing', async () => {
