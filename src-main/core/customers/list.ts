@@ -1,5 +1,7 @@
 /** The list query behind the customer screens: filters, any sort, a page, and a capped total. */
 import type { ListFilter, RecordKind } from '../../../src-shared/contract/customers';
+import Database from 'better-sqlite3';
+import type { SqliteDb } from '../db/connection';
 import { WhileUnchanged } from '../db/unchanged';
 import type { CallContext } from '../rpc/context';
 import { TABLE, type Raw } from './repo';
@@ -13,14 +15,27 @@ export const TOTAL_CAP = 10_001;
  * checked against the filter, which finds a page within a few hundred rows.
  */
 const SELECTIVE = 5_000;
+
 /**
- * Up to this many records matching the text, they are visited (rowid
- * lookups) and sorted. With more, an index is read in order and each entry's
- * rowid tested against the set of matches, so only rows that match are
- * visited: a term matching a tenth of a million contacts costs a few hundred
- * index entries per page, not a hundred thousand rows.
+ * Sizes and costs that choose how a text-filtered list is read. Every choice
+ * returns the same rows (tests set them to extremes to compare each way with
+ * a check of every row); they only decide which costs least.
  */
-const FEW_MATCHES = 1_000;
+export const textPlan = {
+  /**
+   * Up to this many candidates, they are visited (rowid lookups) and sorted.
+   * With more, an index is read in order and each entry's rowid tested
+   * against the candidates, so only rows that match are visited.
+   */
+  fewMatches: 1_000,
+  /** A prefix range of at least this many records is tested on the row, not as a set. */
+  hugeRange: 100_000,
+  /** Estimated µs to read one row in sort order (a decrypted page), and to add one match to a set. */
+  rowCost: 60,
+  setCost: 0.15,
+  /** Up to this many candidates, a total is counted by visiting them (rowid lookups in rowid order) rather than by reading an index. */
+  countFromCandidates: 50_000,
+};
 
 /** Scrolling or re-sorting a filtered list asks for the same text again: its index reads are kept while nothing changes. */
 const recentText = new WhileUnchanged<TextPart[]>(64);
@@ -100,12 +115,16 @@ const and = (...parts: (TextCondition | null)[]): TextCondition => {
  * others are intersected into it when known, tested as conditions when not);
  * `matches` is how many records match, when known.
  */
-function textWhere(kind: RecordKind, parts: TextPart[], sortColumn: string): { matches: number | null; candidates: number | null; drive: TextCondition | null; check: TextCondition | null } {
+function textWhere(
+  kind: RecordKind,
+  parts: TextPart[],
+  sortColumn: string,
+): { matches: number | null; candidates: number | null; member: ((drive: boolean) => TextCondition) | null; check: TextCondition | null } {
   const known = parts.filter((p) => p.rowids !== null).sort((a, b) => a.rowids!.length - b.rowids!.length);
   const open = parts.filter((p) => p.rowids === null);
   const conditions = (list: TextPart[]): TextCondition | null =>
-    list.length === 0 ? null : and(...list.map((p) => partCondition(kind, p, sortColumn)));
-  if (known.length === 0) return { matches: null, candidates: null, drive: null, check: conditions(open) };
+    list.length === 0 ? null : and(...list.map((p) => partCondition(kind, p, sortColumn, textPlan.hugeRange)));
+  if (known.length === 0) return { matches: null, candidates: null, member: null, check: conditions(open) };
   let rowids = known[0]!.rowids!;
   for (const other of known.slice(1)) {
     const set = new Set(other.rowids);
@@ -113,12 +132,14 @@ function textWhere(kind: RecordKind, parts: TextPart[], sortColumn: string): { m
   }
   // A short word found only through its prefix on the sort key (a surname sorted by name) also bounds the sort index read.
   const bounded = known.filter((p) => p.ranges?.every((r) => r.count === 0 || r.column === sortColumn));
-  const check = rowids.length > 0 ? and(conditions(open), ...bounded.map((p) => partCondition(kind, p, sortColumn))) : null;
-  const drive =
-    rowids.length <= FEW_MATCHES
-      ? { sql: `r.rowid IN (${rowids.map(() => '?').join(',')})`, params: rowids }
-      : { sql: '+r.rowid IN (SELECT value FROM json_each(?))', params: [JSON.stringify(rowids)] };
-  return { matches: open.length > 0 ? null : rowids.length, candidates: rowids.length, drive, check: check?.sql ? check : null };
+  const check = rowids.length > 0 ? and(conditions(open), ...bounded.map((p) => partCondition(kind, p, sortColumn, textPlan.hugeRange))) : null;
+  const json = rowids.length > textPlan.fewMatches ? JSON.stringify(rowids) : '';
+  // `drive` lets SQLite start from the candidates (rowid lookups); otherwise it tests them on each index entry's rowid.
+  const member = (drive: boolean): TextCondition =>
+    json
+      ? { sql: `${drive ? '' : '+'}r.rowid IN (SELECT value FROM json_each(?))`, params: [json] }
+      : { sql: `r.rowid IN (${rowids.map(() => '?').join(',')})`, params: rowids };
+  return { matches: open.length > 0 ? null : rowids.length, candidates: rowids.length, member, check: check?.sql ? check : null };
 }
 
 export function listRows(
@@ -131,7 +152,7 @@ export function listRows(
   const count = (where: TextCondition) =>
     (ctx.db.prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM ${table} r WHERE ${where.sql} LIMIT ${TOTAL_CAP})`).get(...where.params) as { n: number }).n;
   const q = input.filter.q;
-  const parts = q ? recentText.remember(ctx.db, `${kind}\u0000${q}`, () => textParts(ctx.db, kind, q, TOTAL_CAP)) : [];
+  const parts = q ? recentText.remember(ctx.db, `${kind}\u0000${q}`, () => textParts(ctx.db, kind, q, TOTAL_CAP, textPlan.hugeRange)) : [];
   const indexed = whereClause(ctx, kind, input.filter);
   let page: TextCondition;
   let total: number;
@@ -142,18 +163,22 @@ export function listRows(
   } else {
     const text = textWhere(kind, parts, sortColumn.slice(2));
     if (text.matches === 0) return { rows: [], total: 0 };
-    const few = text.candidates !== null && text.candidates <= FEW_MATCHES;
+    const few = text.candidates !== null && text.candidates <= textPlan.fewMatches;
     const unindexed = whereClause(ctx, kind, input.filter, false);
+    const member = (drive: boolean) => text.member?.(drive) ?? null;
     // Every match is a live record (deleted ones leave the indexes): without other conditions, the matches are the total.
     const plain = !indexed.narrowed && seesAll(ctx);
     if (plain && text.matches !== null) total = Math.min(text.matches, TOTAL_CAP);
     else if (plain && parts.length === 1) total = TOTAL_CAP; // one part with at least the cap of matches
-    else total = count(and(few ? unindexed : indexed, text.drive, text.check));
+    else if (text.candidates !== null && text.candidates <= textPlan.countFromCandidates) total = count(and(unindexed, member(true), text.check));
+    else total = count(and(indexed, member(false), text.check));
     if (total === 0) return { rows: [], total: 0 };
-    if (few) page = and(unindexed, text.drive, text.check);
-    else if (total <= SELECTIVE && indexed.narrowed) page = and(indexed, text.drive, text.check);
+    const checked = plain && parts.length === 1 ? pageByChecking(ctx, kind, parts[0]!, sortColumn, input) : null;
+    if (checked) return { rows: checked, total };
+    if (few) page = and(unindexed, member(true), text.check);
+    else if (total <= SELECTIVE && indexed.narrowed) page = and(indexed, member(false), text.check);
     else {
-      page = and(unindexed, text.drive, text.check);
+      page = and(unindexed, member(false), text.check);
       if (NOT_NULL_SORTS.has(sortColumn)) scanKey = JSON.stringify([kind, input.filter, sortColumn, input.dir, ctx.session!.user.id, seesAll(ctx)]);
     }
   }
@@ -172,3 +197,67 @@ export function listRows(
   }
   return { rows, total };
 }
+
+/** Per connection, a private in-memory database holding the check index (its writes must not count as changes of the real one). */
+const checkers = new WeakMap<SqliteDb, SqliteDb>();
+
+/**
+ * A page for a trigram query matching a large share of the records, found by
+ * reading the sort index in order and checking growing batches of rows with
+ * a small in-memory trigram index over their text (the same tokenizer and
+ * the same text as the real index, so the same answer), instead of building
+ * the set of every match: a term in most records needs a few dozen rows for
+ * a page, the set hundreds of thousands. Null when the set is the cheaper way.
+ */
+function pageByChecking(
+  ctx: CallContext,
+  kind: RecordKind,
+  part: TextPart,
+  sortColumn: string,
+  input: { dir: 'asc' | 'desc'; offset: number; limit: number },
+): Raw[] | null {
+  if (part.match === undefined || part.rowids !== null) return null;
+  const db = ctx.db;
+  const table = TABLE[kind];
+  const need = input.offset + input.limit;
+  const records = db.prepare(`SELECT max(rowid) FROM ${table}`).pluck().get() as number;
+  // Matches in rowid order tell how dense they are overall; the rows read tell how dense they are where the page is.
+  const density = TOTAL_CAP / Math.max(part.lastRead!, TOTAL_CAP);
+  const setCost = density * records * textPlan.setCost;
+  if ((need / density) * textPlan.rowCost > setCost) return null;
+  let checker = checkers.get(db);
+  if (!checker) {
+    checker = new Database(':memory:');
+    checker.exec("CREATE VIRTUAL TABLE list_check USING fts5(body, tokenize = 'trigram')");
+    checkers.set(db, checker);
+  }
+  const dir = input.dir === 'desc' ? 'DESC' : 'ASC';
+  const order = `${sortColumn} ${dir}, r.rowid ${dir}`;
+  const next = db.prepare(`SELECT r.rowid FROM ${table} r WHERE r.deleted_at IS NULL ORDER BY ${order} LIMIT ? OFFSET ?`).pluck();
+  const texts = db.prepare(`SELECT k, body FROM ${table}_search_text WHERE k IN (SELECT value FROM json_each(?))`).raw();
+  const add = checker.prepare('INSERT INTO list_check (rowid, body) VALUES (?, ?)');
+  const load = checker.transaction((rows: [number, string][]) => {
+    checker.exec('DELETE FROM list_check');
+    for (const [k, body] of rows) add.run(k, body);
+  });
+  const check = checker.prepare('SELECT rowid FROM list_check WHERE list_check MATCH ?').pluck();
+  const found: number[] = [];
+  try {
+    for (let read = 0, batch = Math.min(256, Math.ceil((need / density) * 1.2)); found.length < need; batch *= 2) {
+      const ids = next.all(batch, read) as number[];
+      if (ids.length === 0) break;
+      read += ids.length;
+      load(texts.all(JSON.stringify(ids)) as [number, string][]);
+      const hits = new Set(check.all(part.match) as number[]);
+      for (const id of ids) if (hits.has(id)) found.push(id);
+      // Matches sparse here (clustered elsewhere in this order): the set is cheaper after all.
+      if (found.length < need && ((need - found.length) * read * textPlan.rowCost) / Math.max(found.length, 1) > setCost) return null;
+    }
+  } finally {
+    checker.exec('DELETE FROM list_check');
+  }
+  const ids = found.slice(input.offset, need);
+  if (ids.length === 0) return [];
+  return db.prepare(`SELECT r.* FROM ${table} r WHERE r.rowid IN (${ids.map(() => '?').join(',')}) ORDER BY ${order}`).all(...ids) as Raw[];
+}
+

@@ -67,6 +67,8 @@ export interface TextPart {
   rowids: number[] | null;
   /** Long words: the trigram query. */
   match?: string;
+  /** When `rowids` is null: the rowid of the last match read, a sign of how dense the matches are (rowids grow from 1). */
+  lastRead?: number;
   /** A short word: its prefix ranges, one per key. */
   ranges?: PrefixRange[];
 }
@@ -74,24 +76,31 @@ export interface TextPart {
 /**
  * The parts of a text filter, each read from its index once: all long words
  * in one trigram query, and each short word as the union of its prefix
- * ranges. A record matches the text when it matches every part. Each part
- * reads at most `cap` rowids from each index; empty when `q` has no words.
+ * ranges. A record matches the text when it matches every part. A lone part
+ * lists its rowids when it has fewer than `cap`; parts that are to be
+ * intersected list up to `huge`, so the intersection is mostly a short list.
+ * Prefix ranges are counted up to `huge`. Empty when `q` has no words.
  */
-export function textParts(db: SqliteDb, kind: RecordKind, q: string, cap: number): TextPart[] {
+export function textParts(db: SqliteDb, kind: RecordKind, q: string, cap: number, huge: number): TextPart[] {
   const words = searchWords(q);
-  const parts: TextPart[] = [];
   const long = words.filter(isLong);
+  const short = words.filter((w) => !isLong(w));
+  const limit = (long.length > 0 ? 1 : 0) + short.length > 1 ? huge : cap;
+  const parts: TextPart[] = [];
   if (long.length > 0) {
     const match = long.map(ftsPhrase).join(' ');
-    const rowids = db.prepare(`SELECT rowid FROM ${FTS[kind]} WHERE ${FTS[kind]} MATCH ? LIMIT ?`).pluck().all(match, cap) as number[];
-    parts.push({ rowids: rowids.length < cap ? rowids : null, match });
+    const rowids = db.prepare(`SELECT rowid FROM ${FTS[kind]} WHERE ${FTS[kind]} MATCH ? LIMIT ?`).pluck().all(match, limit) as number[];
+    parts.push(rowids.length < limit ? { rowids, match } : { rowids: null, match, lastRead: rowids[rowids.length - 1]! });
   }
-  for (const word of words.filter((w) => !isLong(w))) {
+  for (const word of short) {
     const key = nameKey(word);
-    const found = prefixRanges(kind, word, cap).map((r) => db.prepare(r.sql).pluck().all(...r.params) as number[]);
+    // Counting (index only) first: a range too big to list makes the whole word too big, and listing it would be wasted.
+    const counts = prefixRanges(kind, word, huge).map((r) => db.prepare(`SELECT count(*) FROM (${r.sql})`).pluck().get(...r.params) as number);
+    const complete = counts.every((n) => n < limit);
+    const rowids = complete ? prefixRanges(kind, word).flatMap((r) => db.prepare(r.sql).pluck().all(...r.params) as number[]) : null;
     parts.push({
-      rowids: found.every((list) => list.length < cap) ? [...new Set(found.flat())].sort((a, b) => a - b) : null,
-      ranges: prefixKeys(kind, key).map((column, i) => ({ column, from: key, to: prefixEnd(key), count: found[i]!.length })),
+      rowids: rowids && [...new Set(rowids)].sort((a, b) => a - b),
+      ranges: prefixKeys(kind, key).map((column, i) => ({ column, from: key, to: prefixEnd(key), count: counts[i]! })),
     });
   }
   return parts;
@@ -101,17 +110,23 @@ export function textParts(db: SqliteDb, kind: RecordKind, q: string, cap: number
  * "The row `r` matches the part", for SQLite to test. Sets (trigram matches,
  * prefix ranges of other keys) are built once per statement and tested on the
  * rowid each index entry carries; a range of `indexed` (the column of the
- * index being read) is compared directly. Empty prefix ranges are left out.
+ * index being read) and a range of at least `huge` records (a set of them
+ * would cost more to build than the rows a page reads before it has its
+ * matches) are compared on the column itself. Empty ranges are left out.
  */
-export function partCondition(kind: RecordKind, part: TextPart, indexed: string): TextCondition {
+export function partCondition(kind: RecordKind, part: TextPart, indexed: string, huge: number): TextCondition {
   if (part.match !== undefined) return { sql: `+r.rowid IN (SELECT rowid FROM ${FTS[kind]} WHERE ${FTS[kind]} MATCH ?)`, params: [part.match] };
-  const live = part.ranges!.filter((r) => r.count > 0);
+  const onRow = (r: PrefixRange) => r.column === indexed || r.count >= huge;
+  // Cheapest tests first: the index's own column, then sets, then columns of the row.
+  const live = part.ranges!.filter((r) => r.count > 0).sort((a, b) => Number(b.column === indexed) - Number(a.column === indexed) || Number(onRow(a)) - Number(onRow(b)));
   if (live.length === 0) return { sql: '0', params: [] };
   return {
     sql: `(${live
       .map((r) =>
         r.column === indexed
           ? `(r.${r.column} >= ? AND r.${r.column} < ?)`
+          : r.count >= huge
+            ? `(+r.${r.column} >= ? AND +r.${r.column} < ?)`
           : `+r.rowid IN (SELECT rowid FROM ${TABLE[kind]} WHERE deleted_at IS NULL AND ${r.column} >= ? AND ${r.column} < ?)`,
       )
       .join(' OR ')})`,
