@@ -109,8 +109,8 @@ export const backupSuite: Suite = {
       await runWorker({ op: 'check', file: join(dir, 'missing.db'), key: liveKey.toString('hex') }).catch(() => undefined);
       report({ name: 'backup.workerStart', unit: 'ms', value: Math.round(performance.now() - builtT0) });
 
-      // Rounds alternate which of a baseline and its measure goes first, so neither always meets a warmer cache or a busier disk; medians are reported.
-      const rounds = 4;
+      // Rounds alternate which of a baseline and its measure goes first, so neither always meets a warmer cache or a busier disk.
+      const rounds = 5;
       const plain: number[] = [];
       const copy: number[] = [];
       const create: number[] = [];
@@ -174,23 +174,35 @@ export const backupSuite: Suite = {
         await inTurn(round, restoreBaseline, restoreIt);
         deleteBackup(made!.path);
       }
-      const base = median(copy);
-      const measure = (name: string, samples: number[], baseline = base, target?: string) =>
-        report({ name, unit: 'ms', value: Math.round(median(samples)), baseline: Math.round(baseline), ratio: round2(median(samples) / baseline), ...(target ? { target } : {}), n: samples.length, mb });
-      report({ name: 'backup.osCopy', unit: 'ms', value: Math.round(median(plain)), n: rounds, mb });
-      report({ name: 'backup.osCopyFsync', unit: 'ms', value: Math.round(base), n: rounds, mb });
-      measure('backup.create', create, base, '<= 2x OS copy');
-      measure('backup.create.vsPlainCopy', create, median(plain));
-      measure('backup.verify', createVerified.map((t, i) => t - create[i]!));
-      measure('backup.createVerified', createVerified);
-      measure('backup.restore', restore, median(restoreCopy), '<= 2x OS copy');
+      // Best of the rounds for a measure and for its baseline (what interference on a shared machine disturbs least), medians beside.
+      const best = (samples: number[]) => Math.min(...samples);
+      const measure = (name: string, samples: number[], baseline: number[], target?: string) =>
+        report({
+          name,
+          unit: 'ms',
+          value: Math.round(best(samples)),
+          baseline: Math.round(best(baseline)),
+          ratio: round2(best(samples) / best(baseline)),
+          ...(target ? { target } : {}),
+          p50: Math.round(median(samples)),
+          baselineP50: Math.round(median(baseline)),
+          n: samples.length,
+          mb,
+        });
+      report({ name: 'backup.osCopy', unit: 'ms', value: Math.round(best(plain)), p50: Math.round(median(plain)), n: rounds, mb });
+      report({ name: 'backup.osCopyFsync', unit: 'ms', value: Math.round(best(copy)), p50: Math.round(median(copy)), n: rounds, mb });
+      measure('backup.create', create, copy, '<= 2x OS copy');
+      measure('backup.create.vsPlainCopy', create, plain);
+      measure('backup.verify', createVerified.map((t, i) => t - create[i]!), copy);
+      measure('backup.createVerified', createVerified, copy);
+      measure('backup.restore', restore, restoreCopy, '<= 2x OS copy');
       report({ name: 'backup.mainThreadMaxStall', unit: 'ms', value: round2(maxStall) });
 
       // For comparison, the earlier design: every page decrypted and encrypted again with the backup key.
       settle();
       const reencrypt = performance.now();
       await runWorker({ op: 'copy', src: core.dbFile, srcKey: liveKey.toString('hex'), dest: join(dir, 'reencrypted.db'), destKey: backupKey.key.toString('hex') });
-      measure('backup.alt.reencryptedCopy', [performance.now() - reencrypt]);
+      measure('backup.alt.reencryptedCopy', [performance.now() - reencrypt], copy);
       core.close();
     } finally {
       delete process.env.HARBOR_WORKER_DIR;

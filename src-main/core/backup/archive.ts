@@ -201,12 +201,19 @@ export async function sha256File(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** The database file matches the sealed size and checksum (nothing truncated or altered). */
-async function checkFile(folder: string, contents: BackupContents): Promise<void> {
+/** The database file matches the sealed size and checksum (nothing truncated or altered); hashed in a worker thread. */
+async function checkFile(folder: string, contents: BackupContents, signal?: AbortSignal): Promise<void> {
   const file = join(folder, BACKUP_DB);
   const bytes = statSync(file).size;
   if (bytes < contents.db.bytes) throw backupError('truncated');
-  if (bytes !== contents.db.bytes || (await sha256File(file)) !== contents.db.sha256) throw backupError('tampered');
+  if (bytes !== contents.db.bytes) throw backupError('tampered');
+  let hashed;
+  try {
+    hashed = await runWorker({ op: 'hash', file, bytes }, undefined, signal);
+  } catch (error) {
+    workerError(error);
+  }
+  if (hashed.sha256 !== contents.db.sha256) throw backupError('tampered');
 }
 
 function sameCounts(a: Counts, b: Counts, ignore: (table: string) => boolean = () => false): boolean {
@@ -243,12 +250,22 @@ export async function verifyBackup(
   const folder = backupFolder(path);
   const contents = inspectBackup(folder, key, options);
   const dbKey = databaseKeyOf(folder, key);
-  await checkFile(folder, contents);
+  // The checksum and the integrity check read the file side by side, each in its own thread; the first failure stops both.
+  const both = new AbortController();
+  const stop = () => both.abort();
+  signal?.addEventListener('abort', stop);
   let check;
   try {
-    check = await runWorker({ op: 'check', file: join(folder, BACKUP_DB), key: dbKey.toString('hex') }, onProgress, signal);
+    [, check] = await Promise.all([
+      checkFile(folder, contents, both.signal),
+      runWorker({ op: 'check', file: join(folder, BACKUP_DB), key: dbKey.toString('hex') }, onProgress, both.signal).catch(workerError),
+    ]);
   } catch (error) {
-    workerError(error);
+    stop();
+    // A checksum that fails because the check was stopped is reported as what stopped it.
+    throw signal?.aborted ? backupError('cancelled') : error;
+  } finally {
+    signal?.removeEventListener('abort', stop);
   }
   if (check.integrity !== 'ok' || check.schemaVersion !== contents.schemaVersion || !sameCounts(check.counts, contents.counts)) {
     throw backupError('corrupt');

@@ -16,6 +16,8 @@ export type WorkerRequest =
    * `localize`, the copy then gets this device's own rows (see localizeCopy).
    */
   | { op: 'stream'; src: string; dest: string; bytes: number; sha256?: string; localize?: { key: string; localMeta: LocalMetaRow[] } }
+  /** SHA-256 of the first `bytes` of a file. */
+  | { op: 'hash'; file: string; bytes: number }
   /** A copy re-encrypted with another key (restoring a first-format backup). */
   | {
       op: 'copy';
@@ -54,7 +56,7 @@ function startWorker(workerData: WorkerRequest): Worker {
 }
 
 export function runWorker(request: Extract<WorkerRequest, { op: 'snapshot' }>, onProgress?: Progress, signal?: AbortSignal): Promise<SnapshotResult>;
-export function runWorker(request: Extract<WorkerRequest, { op: 'stream' }>, onProgress?: Progress, signal?: AbortSignal): Promise<{ sha256: string }>;
+export function runWorker(request: Extract<WorkerRequest, { op: 'stream' | 'hash' }>, onProgress?: Progress, signal?: AbortSignal): Promise<{ sha256: string }>;
 export function runWorker(request: Extract<WorkerRequest, { op: 'copy' }>, onProgress?: Progress, signal?: AbortSignal): Promise<CopyResult>;
 export function runWorker(request: Extract<WorkerRequest, { op: 'check' }>, onProgress?: Progress, signal?: AbortSignal): Promise<CheckResult>;
 export function runWorker(request: WorkerRequest, onProgress: Progress = () => {}, signal?: AbortSignal): Promise<WorkerResult> {

@@ -45,7 +45,7 @@ async function readFully(file: FileHandle, buffer: Buffer, position: number): Pr
 }
 
 /** SHA-256 of the first `bytes` of a file, the next chunk read while one is hashed. */
-async function hashFile(file: string, bytes: number, onChunk: (chunk: Buffer, offset: number) => void): Promise<string> {
+export async function hashFile(file: string, bytes: number, onChunk: (chunk: Buffer, offset: number) => void = () => {}): Promise<string> {
   const input = await open(file, 'r');
   try {
     const hash = createHash('sha256');

@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { checkDatabase, copyDatabase, CopyError, localizeCopy } from './copy';
 import type { WorkerMessage, WorkerRequest, WorkerResult } from './run-worker';
-import { snapshotDatabase, streamFile } from './snapshot';
+import { hashFile, snapshotDatabase, streamFile } from './snapshot';
 
 function post(message: WorkerMessage): void {
   parentPort!.postMessage(message);
@@ -23,6 +23,8 @@ async function run(req: WorkerRequest, progress: (done: number, total: number, s
       if (req.localize) localizeCopy(req.dest, Buffer.from(req.localize.key, 'hex'), req.localize.localMeta);
       return { sha256 };
     }
+    case 'hash':
+      return { sha256: await hashFile(req.file, req.bytes) };
     case 'copy':
       return copyDatabase({ ...req, srcKey: Buffer.from(req.srcKey, 'hex'), destKey: Buffer.from(req.destKey, 'hex') }, progress);
     case 'check':
