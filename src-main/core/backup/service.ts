@@ -114,12 +114,13 @@ export function backupServiceOf(services: Services): BackupService {
 export function dropUnfinishedSafetyCopies(dataDir: string, dbFile: string): number {
   const dir = join(dataDir, SAFETY_DIR);
   if (!existsSync(dir) || !existsSync(dbFile)) return 0;
-  const live = statSync(dbFile);
-  if (live.nlink < 2) return 0;
+  // bigint: file ids on Windows do not fit a double.
+  const live = statSync(dbFile, { bigint: true });
+  if (live.nlink < 2n) return 0;
   let dropped = 0;
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
-    const st = statSync(path);
+    const st = statSync(path, { bigint: true });
     if (st.ino === live.ino && st.dev === live.dev) {
       rmSync(path);
       dropped++;
