@@ -442,6 +442,15 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
   }
 }
 
+/**
+ * Removes a database file with the journal and WAL files SQLite may have left
+ * beside it. A staged restore killed while it was open leaves them behind,
+ * and SQLite would replay them into the next file of that name.
+ */
+export function removeDatabaseFile(file: string): void {
+  for (const f of [`${file}-wal`, `${file}-shm`, `${file}-journal`, file]) rmSync(f, { force: true });
+}
+
 export interface RestoreToFileOptions {
   backupPath: string;
   backupKey: Buffer;
@@ -474,7 +483,7 @@ export async function restoreToFile(options: RestoreToFileOptions): Promise<Rest
   const bytes = statSync(file).size;
   if (bytes < contents.db.bytes) throw backupError('truncated');
   if (bytes !== contents.db.bytes) throw backupError('tampered');
-  rmSync(options.destFile, { force: true });
+  removeDatabaseFile(options.destFile);
   try {
     if (!firstFormat) {
       try {
@@ -520,7 +529,7 @@ export async function restoreToFile(options: RestoreToFileOptions): Promise<Rest
     }
     return { contents, key: options.destKey };
   } catch (error) {
-    rmSync(options.destFile, { force: true });
+    removeDatabaseFile(options.destFile);
     throw error;
   }
 }

@@ -33,6 +33,7 @@ import {
   inspectBackup,
   keyFor,
   listBackups,
+  removeDatabaseFile,
   restoreToFile,
   verifyBackup,
   type BackupContents,
@@ -442,7 +443,7 @@ export class BackupService {
         signal,
       });
       if (signal.aborted) {
-        rmSync(staged, { force: true });
+        removeDatabaseFile(staged);
         throw backupError('cancelled');
       }
       progress(0, 1, 'install');
@@ -495,7 +496,7 @@ export class BackupService {
         fsyncPath(dataDir);
       }, fileKey);
     } finally {
-      for (const f of [staged, `${staged}-wal`, `${staged}-shm`]) rmSync(f, { force: true });
+      removeDatabaseFile(staged);
     }
     const db = this.db;
     db.transaction(() => {

@@ -164,6 +164,32 @@ describe('backups through the dispatcher', () => {
     expect(again.services.db.pragma('quick_check', { simple: true })).toBe('ok');
   });
 
+  it('a restore killed while its staged file was open leaves WAL files that the next restore does not replay', async () => {
+    const c = core();
+    const token = await setUpOffice(c);
+    await configured(c, token);
+    const backup = await runBackup(c, token);
+    // The leftovers of a killed attempt: a staged database with unmerged WAL frames, its file gone, its WAL still there.
+    const staged = `${c.dbFile}.restoring`;
+    const other = new Database(staged);
+    applyKey(other, Buffer.from(readFileSync(c.keyFile, 'utf8').trim(), 'hex'));
+    other.pragma('journal_mode = WAL');
+    other.pragma('wal_autocheckpoint = 0');
+    other.exec('CREATE TABLE filler (x)');
+    other.prepare('INSERT INTO filler VALUES (?)').run('x'.repeat(200_000));
+    copyFileSync(`${staged}-wal`, `${staged}-wal.kept`);
+    other.close();
+    rmSync(staged);
+    copyFileSync(`${staged}-wal.kept`, `${staged}-wal`);
+    rmSync(`${staged}-wal.kept`);
+
+    const { jobId } = await c.ok('backup.restore', { path: backup.path!, password: BACKUP_PASSWORD }, token);
+    expect((await c.backup.waitFor(jobId)).state).toBe('done');
+    expect(c.services.db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(c.services.db.prepare(`SELECT count(*) AS n FROM sqlite_schema WHERE name = 'filler'`).get()).toEqual({ n: 0 });
+    expect(existsSync(`${staged}-wal`)).toBe(false);
+  });
+
   it('a wrong password, a tampered or truncated backup change nothing', async () => {
     const c = core();
     const token = await setUpOffice(c);
