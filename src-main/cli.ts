@@ -3,7 +3,7 @@
  * `--help` lists the commands and the exit codes. Passwords come from
  * HARBOR_BACKUP_PASSWORD or a terminal prompt without echo, never from argv.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { HarborError } from '../src-shared/errors';
@@ -124,7 +124,8 @@ function openOffice(dataDir: string): { core: Core; key: Buffer } {
   if (!existsSync(keyFile) && existsSync(join(dataDir, DESKTOP_KEY_FILE))) throw new CliExit(EXIT.database, t('backup.cli.desktopDataDir'));
   if (!existsSync(join(dataDir, DB_FILE))) throw new CliExit(EXIT.database, t('backup.cli.noDatabase', { dir: dataDir }));
   const core = openCore({ dataDir, keyStore: new FileKeyStore(keyFile), appVersion: APP_VERSION });
-  return { core, key: Buffer.from(readFileSync(keyFile, 'utf8').trim(), 'hex') };
+  // The current key of the ring: opening may have just made a restored file's key current.
+  return { core, key: new FileKeyStore(keyFile).load()! };
 }
 
 function size(bytes: number): string {
