@@ -18,8 +18,8 @@
  * then renamed to its final name, so a half-written backup never looks like
  * a good one and never replaces one.
  */
-import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { HarborError, type ErrorCode } from '../../../src-shared/errors';
@@ -193,12 +193,6 @@ export function inspectBackup(path: string, key: Buffer, options: { anySchema?: 
     throw backupError('too_new', { found: contents.schemaVersion, known: SCHEMA_VERSION });
   }
   return contents;
-}
-
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 /** The database file matches the sealed size and checksum (nothing truncated or altered); hashed in a worker thread. */
