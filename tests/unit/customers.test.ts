@@ -242,12 +242,13 @@ describe('text filters over many records', () => {
     const textOf = (r: Record<string, unknown>) => texts.get(r) ?? texts.set(r, text(r)).get(r)!;
     const matches = (r: Record<string, unknown>) =>
       words.every((w) => ([...w].length >= 3 ? textOf(r).includes(w) : keys(r, w).some((k) => k.startsWith(w))));
-    const column = { name: 'name_key', city: 'city', createdAt: 'created_at', email: 'email_key', company: 'company_key' }[o.sort]!;
+    // Contacts sort by name, then given name (one name key can split two ways: Lee Na and Leen A).
+    const columns = { name: ['name_key', 'given_key'], city: ['city'], createdAt: ['created_at'], email: ['email_key'], company: ['company_key'] }[o.sort]!;
     const cmp = (a: unknown, b: unknown) => (a === b ? 0 : a === null ? -1 : b === null ? 1 : (a as string | number) < (b as string | number) ? -1 : 1);
     const hits = rows
       .filter((r) => r.deleted_at === null && (!o.rep || r.owner_id === null || r.owner_id === o.rep) && matches(r))
       .filter((r) => (!o.city || r.city === o.city) && (!o.ownerId || r.owner_id === o.ownerId))
-      .sort((a, b) => (cmp(a[column], b[column]) || cmp(a.rowid, b.rowid)) * (o.dir === 'desc' ? -1 : 1));
+      .sort((a, b) => ([...columns, 'rowid'].map((c) => cmp(a[c], b[c])).find((d) => d !== 0) ?? 0) * (o.dir === 'desc' ? -1 : 1));
     return { ids: hits.slice(o.offset, o.offset + 50).map((r) => r.id), total: Math.min(hits.length, 10_001) };
   }
 
@@ -294,6 +295,9 @@ describe('text filters over many records', () => {
       { q: '.example', sort: 'createdAt', dir: 'asc', offset: 520 },
       { q: 'example', sort: 'city', dir: 'desc', offset: 0 },
       { q: 'nobody', sort: 'name', dir: 'asc', offset: 0 },
+      { q: 'leena', sort: 'name', dir: 'asc', offset: 0 },
+      { q: 'le', sort: 'name', dir: 'desc', offset: 0 },
+      { q: 'smith', sort: 'name', dir: 'desc', offset: 0 },
     ] as const;
     const all = () => core.services.db.prepare('SELECT rowid, * FROM contacts').all() as Record<string, unknown>[];
     const wanted = new WeakMap<object, Map<string, ReturnType<typeof expected>>>();
@@ -327,7 +331,14 @@ describe('text filters over many records', () => {
     // Each way of reading, forced: all candidates visited, none; prefix ranges tested on rows; rows checked in sort order.
     const touch = () => core.services.db.prepare("UPDATE local_meta SET updated_at = updated_at WHERE key = 'device_id'").run();
     const plan = { ...textPlan };
-    for (const forced of [{ fewMatches: 1_000_000, countFromCandidates: 1_000_000 }, { fewMatches: 0, countFromCandidates: 0 }, { hugeRange: 500 }, { rowCost: 0.001, setCost: 1_000 }]) {
+    for (const forced of [
+      { fewMatches: 1_000_000, countFromCandidates: 1_000_000 },
+      { fewMatches: 0, countFromCandidates: 0 },
+      { hugeRange: 500 },
+      { rowCost: 0.001, setCost: 1_000 },
+      { prefixRest: 0 },
+      { prefixRest: 1_000_000 },
+    ]) {
       Object.assign(textPlan, plan, forced);
       touch();
       await compare(before);
@@ -337,7 +348,13 @@ describe('text filters over many records', () => {
     // A write through the API drops what was remembered: new matches that sort first, one deleted.
     const added = await core.ok(
       'contacts.bulkCreate',
-      { contacts: ['Aaron', 'Abe'].map((givenName) => ({ familyName: 'Aasmith', givenName, ownerId: null, emails: [{ label: '', address: `${givenName}@mail.example` }] })) },
+      {
+        contacts: [
+          ...['Aaron', 'Abe'].map((givenName) => ({ familyName: 'Aasmith', givenName, ownerId: null, emails: [{ label: '', address: `${givenName}@mail.example` }] })),
+          { familyName: 'Lee', givenName: 'Na', ownerId: null },
+          { familyName: 'Leen', givenName: 'A', ownerId: null },
+        ],
+      },
       admin,
     );
     await core.ok('customers.delete', { kind: 'contact', ids: [ids[3]!] }, admin);
@@ -360,6 +377,8 @@ describe('text filters over many records', () => {
     expect(expected(rows, { q: '王', sort: 'name', dir: 'asc', offset: 0 }).total).toBeGreaterThan(1_000);
     expect(expected(rows, { q: 'mail', sort: 'name', dir: 'asc', offset: 0 }).total).toBeGreaterThan(1_000);
     expect(expected(rows, { q: 'smith', sort: 'name', dir: 'asc', offset: 0 }).ids[0]).toBe(added.ids[1]);
+    const leena = expected(rows, { q: 'leena', sort: 'name', dir: 'asc', offset: 0 }).ids;
+    expect(leena).toEqual([added.ids[3], added.ids[2]]);
   });
 });
 

@@ -5,7 +5,7 @@ import type { SqliteDb } from '../db/connection';
 import { WhileUnchanged } from '../db/unchanged';
 import type { CallContext } from '../rpc/context';
 import { TABLE, type Raw } from './repo';
-import { partCondition, textParts, type TextCondition, type TextPart } from './search';
+import { FTS, partCondition, prefixEnd, textParts, type TextCondition, type TextPart } from './search';
 import { seesAll, visibleClause } from './visibility';
 
 export const TOTAL_CAP = 10_001;
@@ -35,6 +35,8 @@ export const textPlan = {
   setCost: 0.15,
   /** Up to this many candidates, a total is counted by visiting them (rowid lookups in rowid order) rather than by reading an index. */
   countFromCandidates: 50_000,
+  /** A word's matches outside the name range it starts may number this many for the page to be sorted from the two (`pageBySortPrefix`). */
+  prefixRest: 500,
 };
 
 /** Scrolling or re-sorting a filtered list asks for the same text again: its index reads are kept while nothing changes. */
@@ -45,21 +47,34 @@ const recentText = new WhileUnchanged<TextPart[]>(64);
  * reading there instead of stepping over every entry before it. Only for sort
  * keys that are never NULL, so "at or after the first match" is one range.
  */
-const firstMatch = new WhileUnchanged<[string | number, number]>(64);
-const NOT_NULL_SORTS = new Set(['r.name_key', 'r.created_at', 'r.updated_at']);
+const firstMatch = new WhileUnchanged<(string | number)[]>(64);
+const NOT_NULL_KEYS = new Set(['name_key', 'given_key', 'created_at', 'updated_at']);
 
-const SORT_SQL: Record<string, string> = {
-  name: 'r.name_key',
-  company: 'r.company_key',
-  city: 'r.city',
-  industry: 'r.industry',
-  level: 'r.level',
-  title: 'r.title',
-  phone: 'r.phone_key',
-  email: 'r.email_key',
-  createdAt: 'r.created_at',
-  updatedAt: 'r.updated_at',
+const SORT_KEYS: Record<string, string[]> = {
+  name: ['name_key'],
+  company: ['company_key'],
+  city: ['city'],
+  industry: ['industry'],
+  level: ['level'],
+  title: ['title'],
+  phone: ['phone_key'],
+  email: ['email_key'],
+  createdAt: ['created_at'],
+  updatedAt: ['updated_at'],
 };
+
+/**
+ * The columns a sort reads, in the order of its index. Contacts sort by name
+ * then given name: their name index carries the given name key, so a short
+ * word's given-name prefix is tested on the index entry (migration 0010).
+ */
+export function sortKeys(kind: RecordKind, sort: string): string[] {
+  if (sort === 'name' && kind === 'contact') return ['name_key', 'given_key'];
+  return SORT_KEYS[sort] ?? ['name_key'];
+}
+
+/** `ORDER BY` for the sort keys; rowid breaks ties, as it is the last column of every index (no extra sort step). */
+const orderBy = (keys: string[], dir: 'ASC' | 'DESC') => [...keys.map((k) => `r.${k}`), 'r.rowid'].map((c) => `${c} ${dir}`).join(', ');
 
 interface Where extends TextCondition {
   /** Conditions beyond "live and visible to the caller". */
@@ -118,21 +133,21 @@ const and = (...parts: (TextCondition | null)[]): TextCondition => {
 function textWhere(
   kind: RecordKind,
   parts: TextPart[],
-  sortColumn: string,
+  sortColumns: string[],
 ): { matches: number | null; candidates: number | null; member: ((drive: boolean) => TextCondition) | null; check: TextCondition | null } {
   const known = parts.filter((p) => p.rowids !== null).sort((a, b) => a.rowids!.length - b.rowids!.length);
   const open = parts.filter((p) => p.rowids === null);
   const conditions = (list: TextPart[]): TextCondition | null =>
-    list.length === 0 ? null : and(...list.map((p) => partCondition(kind, p, sortColumn, textPlan.hugeRange)));
+    list.length === 0 ? null : and(...list.map((p) => partCondition(kind, p, sortColumns, textPlan.hugeRange)));
   if (known.length === 0) return { matches: null, candidates: null, member: null, check: conditions(open) };
   let rowids = known[0]!.rowids!;
   for (const other of known.slice(1)) {
     const set = new Set(other.rowids);
     rowids = rowids.filter((k) => set.has(k));
   }
-  // A short word found only through its prefix on the sort key (a surname sorted by name) also bounds the sort index read.
-  const bounded = known.filter((p) => p.ranges?.every((r) => r.count === 0 || r.column === sortColumn));
-  const check = rowids.length > 0 ? and(conditions(open), ...bounded.map((p) => partCondition(kind, p, sortColumn, textPlan.hugeRange))) : null;
+  // A short word found only through its prefixes on the sort index's columns (a surname sorted by name) is tested on its entries.
+  const bounded = known.filter((p) => p.ranges?.every((r) => r.count === 0 || sortColumns.includes(r.column)));
+  const check = rowids.length > 0 ? and(conditions(open), ...bounded.map((p) => partCondition(kind, p, sortColumns, textPlan.hugeRange))) : null;
   const json = rowids.length > textPlan.fewMatches ? JSON.stringify(rowids) : '';
   // `drive` lets SQLite start from the candidates (rowid lookups); otherwise it tests them on each index entry's rowid.
   const member = (drive: boolean): TextCondition =>
@@ -148,7 +163,7 @@ export function listRows(
   input: { filter: ListFilter; sort: string; dir: 'asc' | 'desc'; offset: number; limit: number },
 ): { rows: Raw[]; total: number } {
   const table = TABLE[kind];
-  const sortColumn = SORT_SQL[input.sort] ?? 'r.name_key';
+  const keys = sortKeys(kind, input.sort);
   const count = (where: TextCondition) =>
     (ctx.db.prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM ${table} r WHERE ${where.sql} LIMIT ${TOTAL_CAP})`).get(...where.params) as { n: number }).n;
   const q = input.filter.q;
@@ -161,7 +176,7 @@ export function listRows(
     total = count(indexed);
     page = total > SELECTIVE ? whereClause(ctx, kind, input.filter, false) : indexed;
   } else {
-    const text = textWhere(kind, parts, sortColumn.slice(2));
+    const text = textWhere(kind, parts, keys);
     if (text.matches === 0) return { rows: [], total: 0 };
     const few = text.candidates !== null && text.candidates <= textPlan.fewMatches;
     const unindexed = whereClause(ctx, kind, input.filter, false);
@@ -173,29 +188,82 @@ export function listRows(
     else if (text.candidates !== null && text.candidates <= textPlan.countFromCandidates) total = count(and(unindexed, member(true), text.check));
     else total = count(and(indexed, member(false), text.check));
     if (total === 0) return { rows: [], total: 0 };
-    const checked = plain && parts.length === 1 ? pageByChecking(ctx, kind, parts[0]!, sortColumn, input) : null;
+    const split = plain && parts.length === 1 && !few ? pageBySortPrefix(ctx, kind, parts[0]!, keys, input) : null;
+    if (split) return split;
+    const checked = plain && parts.length === 1 ? pageByChecking(ctx, kind, parts[0]!, keys, input) : null;
     if (checked) return { rows: checked, total };
     if (few) page = and(unindexed, member(true), text.check);
     else if (total <= SELECTIVE && indexed.narrowed) page = and(indexed, member(false), text.check);
     else {
       page = and(unindexed, member(false), text.check);
-      if (NOT_NULL_SORTS.has(sortColumn)) scanKey = JSON.stringify([kind, input.filter, sortColumn, input.dir, ctx.session!.user.id, seesAll(ctx)]);
+      if (keys.every((k) => NOT_NULL_KEYS.has(k))) scanKey = JSON.stringify([kind, input.filter, keys, input.dir, ctx.session!.user.id, seesAll(ctx)]);
     }
   }
   const dir = input.dir === 'desc' ? 'DESC' : 'ASC';
   const start = scanKey ? firstMatch.get(ctx.db, scanKey) : undefined;
-  if (start) page = and(page, { sql: `(${sortColumn}, r.rowid) ${dir === 'ASC' ? '>=' : '<='} (?, ?)`, params: start });
-  // rowid breaks ties: it is the order inside every index, so no extra sort step.
-  const order = `${sortColumn} ${dir}, r.rowid ${dir}`;
+  if (start) page = and(page, { sql: `(${[...keys.map((k) => `r.${k}`), 'r.rowid'].join(', ')}) ${dir === 'ASC' ? '>=' : '<='} (${start.map(() => '?').join(', ')})`, params: start });
+  const order = orderBy(keys, dir);
   const rows = ctx.db
     .prepare(`SELECT r.* FROM ${table} r WHERE ${page.sql} ORDER BY ${order} LIMIT ? OFFSET ?`)
     .all(...page.params, input.limit, input.offset) as Raw[];
   if (scanKey && !start && input.offset === 0 && rows.length > 0) {
     const first = rows[0]!;
     const rowid = (ctx.db.prepare(`SELECT rowid FROM ${table} WHERE id = ?`).pluck().get(first.id) as number);
-    firstMatch.set(ctx.db, scanKey, [first[sortColumn.slice(2)] as string | number, rowid]);
+    firstMatch.set(ctx.db, scanKey, [...keys.map((k) => first[k] as string | number), rowid]);
   }
   return { rows, total };
+}
+
+/**
+ * A page of a name-sorted list filtered by one word, when most of the word's
+ * matches are names starting with it (a surname: "smith"). Those sit in one
+ * range of the name index, already in order, which is read index-only; the
+ * few matches elsewhere (the word inside an email, a given name) are sorted
+ * with them. Reading the name index from its start instead would step over
+ * every name before the word. Null when the word's matches are not mostly in
+ * its range (the other ways are then cheaper), or the list is not plain.
+ */
+function pageBySortPrefix(
+  ctx: CallContext,
+  kind: RecordKind,
+  part: TextPart,
+  keys: string[],
+  input: { dir: 'asc' | 'desc'; offset: number; limit: number },
+): { rows: Raw[]; total: number } | null {
+  if (part.prefix === undefined || part.match === undefined || keys[0] !== 'name_key') return null;
+  const db = ctx.db;
+  const table = TABLE[kind];
+  const range = db
+    .prepare(`SELECT r.rowid FROM ${table} r WHERE r.deleted_at IS NULL AND r.name_key >= ? AND r.name_key < ? ORDER BY ${orderBy(keys, 'ASC')} LIMIT ?`)
+    .pluck()
+    .all(part.prefix, prefixEnd(part.prefix), textPlan.hugeRange) as number[];
+  if (range.length === 0 || range.length >= textPlan.hugeRange) return null;
+  // Every match, unless there are more than the range and the allowed rest together (then the rest is too many).
+  const most = range.length + textPlan.prefixRest;
+  const matches =
+    part.rowids ?? (db.prepare(`SELECT rowid FROM ${FTS[kind]} WHERE ${FTS[kind]} MATCH ? LIMIT ?`).pluck().all(part.match, most + 1) as number[]);
+  if (matches.length > most) return null;
+  // Tens of thousands of rowids each: a byte per rowid (bit 1: in the range, bit 2: a match) beats two sets.
+  let top = 0;
+  for (const k of range) if (k > top) top = k;
+  for (const k of matches) if (k > top) top = k;
+  const seen = new Uint8Array(top + 1);
+  for (const k of range) seen[k] = 1;
+  const rest: number[] = [];
+  for (const k of matches) {
+    if (seen[k] === 0) rest.push(k);
+    seen[k] = seen[k]! | 2;
+  }
+  if (rest.length > textPlan.prefixRest) return null;
+  const ordered = range.filter((k) => seen[k] === 3);
+  if (input.dir === 'desc') ordered.reverse();
+  // The page is among the range's first matches in this order and the rest.
+  const candidates = [...ordered.slice(0, input.offset + input.limit), ...rest];
+  const dir = input.dir === 'desc' ? 'DESC' : 'ASC';
+  const rows = db
+    .prepare(`SELECT r.* FROM ${table} r WHERE r.rowid IN (SELECT value FROM json_each(?)) ORDER BY ${orderBy(keys, dir)} LIMIT ? OFFSET ?`)
+    .all(JSON.stringify(candidates), input.limit, input.offset) as Raw[];
+  return { rows, total: Math.min(matches.length, TOTAL_CAP) };
 }
 
 /** Per connection, a private in-memory database holding the check index (its writes must not count as changes of the real one). */
@@ -213,7 +281,7 @@ function pageByChecking(
   ctx: CallContext,
   kind: RecordKind,
   part: TextPart,
-  sortColumn: string,
+  keys: string[],
   input: { dir: 'asc' | 'desc'; offset: number; limit: number },
 ): Raw[] | null {
   if (part.match === undefined || part.rowids !== null) return null;
@@ -231,8 +299,7 @@ function pageByChecking(
     checker.exec("CREATE VIRTUAL TABLE list_check USING fts5(body, tokenize = 'trigram')");
     checkers.set(db, checker);
   }
-  const dir = input.dir === 'desc' ? 'DESC' : 'ASC';
-  const order = `${sortColumn} ${dir}, r.rowid ${dir}`;
+  const order = orderBy(keys, input.dir === 'desc' ? 'DESC' : 'ASC');
   const next = db.prepare(`SELECT r.rowid FROM ${table} r WHERE r.deleted_at IS NULL ORDER BY ${order} LIMIT ? OFFSET ?`).pluck();
   const texts = db.prepare(`SELECT k, body FROM ${table}_search_text WHERE k IN (SELECT value FROM json_each(?))`).raw();
   const add = checker.prepare('INSERT INTO list_check (rowid, body) VALUES (?, ?)');

@@ -67,6 +67,8 @@ export interface TextPart {
   rowids: number[] | null;
   /** Long words: the trigram query. */
   match?: string;
+  /** A single long word: its name key, the prefix of the names it most likely starts (see `pageBySortPrefix` in list.ts). */
+  prefix?: string;
   /** When `rowids` is null: the rowid of the last match read, a sign of how dense the matches are (rowids grow from 1). */
   lastRead?: number;
   /** A short word: its prefix ranges, one per key. */
@@ -90,7 +92,8 @@ export function textParts(db: SqliteDb, kind: RecordKind, q: string, cap: number
   if (long.length > 0) {
     const match = long.map(ftsPhrase).join(' ');
     const rowids = db.prepare(`SELECT rowid FROM ${FTS[kind]} WHERE ${FTS[kind]} MATCH ? LIMIT ?`).pluck().all(match, limit) as number[];
-    parts.push(rowids.length < limit ? { rowids, match } : { rowids: null, match, lastRead: rowids[rowids.length - 1]! });
+    const prefix = long.length === 1 ? nameKey(long[0]) : undefined;
+    parts.push(rowids.length < limit ? { rowids, match, prefix } : { rowids: null, match, prefix, lastRead: rowids[rowids.length - 1]! });
   }
   for (const word of short) {
     const key = nameKey(word);
@@ -109,25 +112,29 @@ export function textParts(db: SqliteDb, kind: RecordKind, q: string, cap: number
 /**
  * "The row `r` matches the part", for SQLite to test. Sets (trigram matches,
  * prefix ranges of other keys) are built once per statement and tested on the
- * rowid each index entry carries; a range of `indexed` (the column of the
- * index being read) and a range of at least `huge` records (a set of them
- * would cost more to build than the rows a page reads before it has its
- * matches) are compared on the column itself. Empty ranges are left out.
+ * rowid each index entry carries; ranges of `indexed` (the columns of the
+ * index being read, tested on its entries) and ranges of at least `huge`
+ * records (a set of them would cost more to build than the rows a page reads
+ * before it has its matches) are compared on the column itself. The index's
+ * first column is written plainly, so SQLite may bound its read by the range;
+ * every other column with `+`, so SQLite never reads another index for it.
+ * Empty ranges are left out.
  */
-export function partCondition(kind: RecordKind, part: TextPart, indexed: string, huge: number): TextCondition {
+export function partCondition(kind: RecordKind, part: TextPart, indexed: string[], huge: number): TextCondition {
   if (part.match !== undefined) return { sql: `+r.rowid IN (SELECT rowid FROM ${FTS[kind]} WHERE ${FTS[kind]} MATCH ?)`, params: [part.match] };
-  const onRow = (r: PrefixRange) => r.column === indexed || r.count >= huge;
-  // Cheapest tests first: the index's own column, then sets, then columns of the row.
-  const live = part.ranges!.filter((r) => r.count > 0).sort((a, b) => Number(b.column === indexed) - Number(a.column === indexed) || Number(onRow(a)) - Number(onRow(b)));
+  const onIndex = (r: PrefixRange) => indexed.includes(r.column);
+  const onRow = (r: PrefixRange) => r.count >= huge && !onIndex(r);
+  // Cheapest tests first: the index's own columns, then sets, then columns of the row.
+  const live = part.ranges!.filter((r) => r.count > 0).sort((a, b) => Number(onIndex(b)) - Number(onIndex(a)) || Number(onRow(a)) - Number(onRow(b)));
   if (live.length === 0) return { sql: '0', params: [] };
   return {
     sql: `(${live
       .map((r) =>
-        r.column === indexed
+        r.column === indexed[0]
           ? `(r.${r.column} >= ? AND r.${r.column} < ?)`
-          : r.count >= huge
+          : onIndex(r) || onRow(r)
             ? `(+r.${r.column} >= ? AND +r.${r.column} < ?)`
-          : `+r.rowid IN (SELECT rowid FROM ${TABLE[kind]} WHERE deleted_at IS NULL AND ${r.column} >= ? AND ${r.column} < ?)`,
+            : `+r.rowid IN (SELECT rowid FROM ${TABLE[kind]} WHERE deleted_at IS NULL AND ${r.column} >= ? AND ${r.column} < ?)`,
       )
       .join(' OR ')})`,
     params: live.flatMap((r) => [r.from, r.to]),

@@ -191,4 +191,14 @@ export const migrations: Migration[] = [
       "CREATE TABLE `sync_office_keys` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL,\n\t`created_by` text,\n\t`updated_by` text,\n\t`deleted_at` integer,\n\t`epoch` text NOT NULL,\n\t`device_id` text NOT NULL,\n\t`signer` text NOT NULL,\n\t`sealed` text NOT NULL,\n\t`signature` text NOT NULL\n);"
     ],
   },
+  {
+    version: 11,
+    tag: "0010_contacts_name_order",
+    statements: [
+      "-- Contacts sort by name, then given name; the name indexes carry the given name key, so a\n-- list filtered by a short word tests its given-name prefix on the entries of the name order\n-- instead of building the set of every given name with that prefix.\nDROP INDEX `contacts_name`;",
+      "DROP INDEX `contacts_owner`;",
+      "CREATE INDEX `contacts_name` ON `contacts` (`name_key`,`given_key`) WHERE \"contacts\".\"deleted_at\" IS NULL;",
+      "CREATE INDEX `contacts_owner` ON `contacts` (`owner_id`,`name_key`,`given_key`) WHERE \"contacts\".\"deleted_at\" IS NULL;"
+    ],
+  },
 ];

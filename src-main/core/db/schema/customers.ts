@@ -92,11 +92,12 @@ export const contacts = sqliteTable(
   },
   (t) => [
     index('contacts_merged').on(t.mergedInto),
-    index('contacts_name').on(t.nameKey).where(live(t)),
+    // Name order is name, then given name: a given-name prefix is tested on the entries of the name order (customers/list.ts).
+    index('contacts_name').on(t.nameKey, t.givenKey).where(live(t)),
     index('contacts_given').on(t.givenKey).where(live(t)),
     index('contacts_company').on(t.companyId),
     index('contacts_company_name').on(t.companyKey).where(live(t)),
-    index('contacts_owner').on(t.ownerId, t.nameKey).where(live(t)),
+    index('contacts_owner').on(t.ownerId, t.nameKey, t.givenKey).where(live(t)),
     index('contacts_owner_updated').on(t.ownerId, t.updatedAt).where(live(t)),
     index('contacts_updated').on(t.updatedAt).where(live(t)),
     index('contacts_created').on(t.createdAt).where(live(t)),
