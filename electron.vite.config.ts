@@ -18,6 +18,8 @@ export default defineConfig({
           'backup-worker': resolve(root, 'src-main/core/backup/worker.ts'),
           // Received sync batches are applied in this worker thread (found beside the bundle by core/sync/apply.ts)
           'sync-worker': resolve(root, 'src-main/core/sync/worker.ts'),
+          // Planner statistics are computed in this worker thread (found beside the bundle by core/db/statistics.ts)
+          'statistics-worker': resolve(root, 'src-main/core/db/statistics-worker.ts'),
         },
       },
     },

@@ -18,7 +18,7 @@ import type { Services } from './rpc/context';
 import { Dispatcher } from './rpc/dispatcher';
 import { handlers } from './rpc/handlers';
 import { BackupService, dropUnfinishedSafetyCopies } from './backup/service';
-import { applyWorkerFor, registerSyncDatabase, releaseSyncDatabase } from './sync/apply';
+import { applyWorkerFor, registerSyncDatabase, releaseSyncDatabase, syncStatisticsChanged } from './sync/apply';
 import { adoptRestoredSync, syncStateBeforeRestore } from './sync/restore';
 
 export const DB_FILE = 'harbor.db';
@@ -38,6 +38,8 @@ export interface Core {
   dbFile: string;
   /** Backup settings, jobs and the scheduler of this core. */
   backup: BackupService;
+  /** The background refresh of planner statistics. */
+  statistics: PlannerStatistics;
   close(): void;
 }
 
@@ -114,6 +116,13 @@ export function openCore(options: CoreOptions): Core {
   // The sync worker opens the same file with the same key on its own connection.
   const location = { file: dbFile, key };
   registerSyncDatabase(services, location);
+  // Stale planner statistics (after an import, say) are refreshed in the background, never while opening.
+  const statistics = new PlannerStatistics({
+    db: () => services.db,
+    exclusive: (fn) => dispatcher.exclusive(fn),
+    location: () => location,
+    onWritten: () => syncStatisticsChanged(services),
+  });
   // A restore replaces the database file while the core runs. `reopen` is only
   // called through `dispatcher.exclusive` (no call in flight): it closes the
   // connection, lets `install` move files, then opens and migrates whatever is
@@ -125,6 +134,8 @@ export function openCore(options: CoreOptions): Core {
     const adopting = !fileKey.equals(key);
     const ring = keyStore.loadAll();
     if (adopting) keyStore.save([key, fileKey, ...ring]);
+    // No worker may still read the file when it is checkpointed and swapped.
+    statistics.release();
     releaseSyncDatabase(services, false);
     // This desktop's sync identity survives the swap; the restored file is fixed up before use (sync/restore.ts).
     const syncBefore = syncStateBeforeRestore(services.db);
@@ -183,8 +194,6 @@ export function openCore(options: CoreOptions): Core {
     prepareRestored,
   });
   backup.start();
-  // Stale planner statistics (after an import, say) are refreshed in the background, never while opening.
-  const statistics = new PlannerStatistics({ db: () => services.db, exclusive: (fn) => dispatcher.exclusive(fn) });
   statistics.start();
   return {
     services,
@@ -193,6 +202,7 @@ export function openCore(options: CoreOptions): Core {
     migration,
     dbFile,
     backup,
+    statistics,
     close() {
       statistics.stop();
       backup.stop();

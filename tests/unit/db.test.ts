@@ -10,7 +10,6 @@ import { applyKey, openDatabase } from '../../src-main/core/db/connection';
 import { FileKeyStore } from '../../src-main/core/db/keystore';
 import { migrate, SCHEMA_VERSION, schemaVersionOf } from '../../src-main/core/db/migrate';
 import { migrations } from '../../src-main/core/db/migrations';
-import { PlannerStatistics, staleStatistics } from '../../src-main/core/db/statistics';
 import { HarborError } from '../../src-shared/errors';
 import { makeTestCore, setUpOffice, tempDir, type TestCore } from '../helpers/core';
 
@@ -233,34 +232,3 @@ describe('migrations', () => {
     again.dispose();
   });
 });
-
-describe('planner statistics', () => {
-  it('opening never analyses; the background refresh analyses the stale tables one index at a time, between calls', async () => {
-    core = makeTestCore();
-    const token = await setUpOffice(core);
-    const contacts = Array.from({ length: 2_000 }, (_, i) => ({ familyName: '周', givenName: `${i}`, emails: [{ label: '', address: `z${i}@stats.example` }] }));
-    await core.ok('contacts.bulkCreate', { contacts }, token);
-    const stats = () => {
-      const db = core!.services.db;
-      if (!db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_stat1'").get()) return [];
-      return db.prepare("SELECT idx, stat FROM sqlite_stat1 WHERE tbl = 'contacts' ORDER BY idx").all() as { idx: string; stat: string }[];
-    };
-    const before = stats();
-    core.close();
-    core = makeTestCore({ dir: core.dir });
-    expect(stats()).toEqual(before);
-    const stale = staleStatistics(core.services.db);
-    expect(stale).toEqual(expect.arrayContaining(['contacts_name', 'contacts_email', 'sqlite_autoindex_contacts_1']));
-    expect(stale.some((t) => t.startsWith('contacts_fts'))).toBe(false);
-    const steps: string[] = [];
-    const refresh = new PlannerStatistics({
-      db: () => core!.services.db,
-      exclusive: (fn) => core!.dispatcher.exclusive(() => (steps.push('step'), fn())),
-    });
-    await refresh.refresh();
-    expect(steps.length).toBe(stale.length + 1);
-    expect(stats().find((r) => r.idx === 'contacts_name')?.stat).toMatch(/^2000 /);
-    expect(staleStatistics(core.services.db)).toEqual([]);
-  });
-});
-

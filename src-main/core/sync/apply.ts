@@ -37,6 +37,8 @@ export interface ApplyWorkerData {
 export type ApplyRequest =
   | { op: 'apply'; id: number; batch: Batch; source?: BatchSource; now: number }
   | { op: 'release' }
+  /** Planner statistics were rewritten: open the connection again (it reads them when it opens) before the next batch. */
+  | { op: 'statistics' }
   | { op: 'close' };
 
 export type ApplyWorkerReply =
@@ -218,6 +220,11 @@ export class ApplyWorker {
     }
   }
 
+  /** The planner statistics changed: the thread reads them again before its next batch. */
+  statisticsChanged(): void {
+    this.worker?.postMessage({ op: 'statistics' } satisfies ApplyRequest);
+  }
+
   /** Stops the thread as a crash would (the batch in progress rolls back); the next batch starts a new one. */
   async kill(): Promise<void> {
     await this.worker?.terminate();
@@ -260,6 +267,11 @@ export async function stopApplyWorker(ctx: SyncContext): Promise<void> {
   const worker = running.get(ctx);
   running.delete(ctx);
   await worker?.close();
+}
+
+/** After the main connection rewrote the planner statistics: the worker's connection picks them up too. */
+export function syncStatisticsChanged(ctx: SyncContext): void {
+  running.get(ctx)?.statisticsChanged();
 }
 
 /**

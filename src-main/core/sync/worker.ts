@@ -66,6 +66,12 @@ function reply(message: ApplyWorkerReply): void {
 }
 
 parentPort!.on('message', (message: ApplyRequest) => {
+  if (message.op === 'statistics') {
+    // A connection reads sqlite_stat1 when it opens: the next batch opens a new one.
+    if (db?.open) db.close();
+    db = null;
+    return;
+  }
   if (message.op === 'release' || message.op === 'close') {
     release();
     if (message.op === 'close') parentPort!.close();
