@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { build } from 'esbuild';
 
 /** One line of bench output (see GUIDE section 5). */
 export interface Measure {
@@ -50,3 +52,24 @@ export function seconds<T>(fn: () => T): { result: T; ms: number } {
 }
 
 export const round2 = (x: number) => Math.round(x * 100) / 100;
+
+/**
+ * Worker scripts bundled as the app ships them (into out/bench-workers), so a
+ * measure runs them without tsx compiling in the thread. Set the returned
+ * folder as HARBOR_WORKER_DIR (see src-main/core/worker-script.ts).
+ */
+export async function bundleWorkers(entryPoints: Record<string, string>): Promise<string> {
+  const root = join(import.meta.dirname, '..');
+  const outdir = join(root, 'out/bench-workers');
+  await build({
+    entryPoints: Object.fromEntries(Object.entries(entryPoints).map(([name, entry]) => [name, join(root, entry)])),
+    outdir,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'warning',
+  });
+  return outdir;
+}

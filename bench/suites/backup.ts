@@ -10,7 +10,6 @@
  */
 import { closeSync, copyFileSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { build } from 'esbuild';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type Database from 'better-sqlite3';
@@ -20,7 +19,7 @@ import { deriveBackupKey, newKdfParams } from '../../src-main/core/backup/kdf';
 import { runWorker } from '../../src-main/core/backup/run-worker';
 import { FileKeyStore } from '../../src-main/core/db/keystore';
 import { tempDir } from '../../tests/helpers/core';
-import { round2, type Suite } from '../lib';
+import { bundleWorkers, round2, type Suite } from '../lib';
 
 /** Fills change_log (two indexes, like real office tables) until the file reaches `bytes`. */
 function fill(db: Database.Database, bytes: number): void {
@@ -42,22 +41,6 @@ function fill(db: Database.Database, bytes: number): void {
  */
 function settle(): void {
   if (process.platform !== 'win32') execFileSync('sync');
-}
-
-/** The backup worker bundled as the app ships it (out/bench-workers/backup-worker.js). */
-async function buildWorker(): Promise<string> {
-  const outdir = join(import.meta.dirname, '../../out/bench-workers');
-  await build({
-    entryPoints: { 'backup-worker': join(import.meta.dirname, '../../src-main/core/backup/worker.ts') },
-    outdir,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'warning',
-  });
-  return outdir;
 }
 
 function copyAndFsync(src: string, dest: string): void {
@@ -104,7 +87,7 @@ export const backupSuite: Suite = {
       const startT0 = performance.now();
       await runWorker({ op: 'check', file: join(dir, 'missing.db'), key: liveKey.toString('hex') }).catch(() => undefined);
       report({ name: 'backup.workerStart.fromSource', unit: 'ms', value: Math.round(performance.now() - startT0) });
-      process.env.HARBOR_WORKER_DIR = await buildWorker();
+      process.env.HARBOR_WORKER_DIR = await bundleWorkers({ 'backup-worker': 'src-main/core/backup/worker.ts' });
       const builtT0 = performance.now();
       await runWorker({ op: 'check', file: join(dir, 'missing.db'), key: liveKey.toString('hex') }).catch(() => undefined);
       report({ name: 'backup.workerStart', unit: 'ms', value: Math.round(performance.now() - builtT0) });
