@@ -5,6 +5,8 @@ import { replayChangeLog, syncedDump } from '../helpers/replay';
 import { openDatabase } from '../../src-main/core/db/connection';
 import { FileKeyStore } from '../../src-main/core/db/keystore';
 import { textPlan } from '../../src-main/core/customers/list';
+import { searchWords, trigramPlan } from '../../src-main/core/customers/search';
+import { checkText, ftsPhrase } from '../../src-main/core/customers/textcheck';
 
 let core: TestCore;
 let admin: string;
@@ -296,6 +298,9 @@ describe('text filters over many records', () => {
       { q: 'example', sort: 'city', dir: 'desc', offset: 0 },
       { q: 'nobody', sort: 'name', dir: 'asc', offset: 0 },
       { q: 'leena', sort: 'name', dir: 'asc', offset: 0 },
+      { q: 'p12@corp.example', sort: 'name', dir: 'asc', offset: 0 },
+      { q: '7@mail.example', sort: 'createdAt', dir: 'desc', offset: 50 },
+      { q: 'example p99', sort: 'city', dir: 'asc', offset: 0 },
       { q: 'le', sort: 'name', dir: 'desc', offset: 0 },
       { q: 'smith', sort: 'name', dir: 'desc', offset: 0 },
     ] as const;
@@ -328,7 +333,7 @@ describe('text filters over many records', () => {
     await compare(before);
     // Again, now that recent text matches and first matches are remembered.
     await compare(before);
-    // Each way of reading, forced: all candidates visited, none; prefix ranges tested on rows; rows checked in sort order.
+    // Each way of reading, forced: all candidates visited, none; few ranges listed; rows checked in sort order; prefixes tested on rows, as sets; name ranges split or not.
     const touch = () => core.services.db.prepare("UPDATE local_meta SET updated_at = updated_at WHERE key = 'device_id'").run();
     const plan = { ...textPlan };
     for (const forced of [
@@ -336,6 +341,8 @@ describe('text filters over many records', () => {
       { fewMatches: 0, countFromCandidates: 0 },
       { hugeRange: 500 },
       { rowCost: 0.001, setCost: 1_000 },
+      { rowTestCost: 0 },
+      { rangeSetCost: 0 },
       { prefixRest: 0 },
       { prefixRest: 1_000_000 },
     ]) {
@@ -344,6 +351,14 @@ describe('text filters over many records', () => {
       await compare(before);
     }
     Object.assign(textPlan, plan);
+    // Trigram matches read by the phrase alone, or from the rare trigrams and checked in memory whenever there are some.
+    const trigrams = { ...trigramPlan };
+    for (const forced of [{ denseShare: 1 }, { denseShare: 0.2, checkCost: 0 }]) {
+      Object.assign(trigramPlan, trigrams, forced);
+      touch();
+      await compare(before);
+    }
+    Object.assign(trigramPlan, trigrams);
     touch();
     // A write through the API drops what was remembered: new matches that sort first, one deleted.
     const added = await core.ok(
@@ -383,6 +398,26 @@ describe('text filters over many records', () => {
 });
 
 describe('search', () => {
+  it('checks text in memory with the answer the trigram index gives, cased letters of any script included', async () => {
+    const people: [string, string, string][] = [
+      ['Durand', 'Élodie', 'elodie@example.com'],
+      ['ΣΟΦΊΑ', 'Παπαδοπούλου', 'sofia@example.gr'],
+      ['Çelİk', 'Ayşe', 'ayse@example.com.tr'],
+      ['Straße', 'Jürgen', 'juergen@example.de'],
+      ['ǅemal', 'Đorđe', 'djordje@example.rs'],
+      ['王', '建华', 'wangjh@example.cn'],
+      ['Smith', 'OLIVIA', 'olivia.smith@example.com'],
+    ];
+    for (const [familyName, givenName, address] of people) await contact({ familyName, givenName, emails: [{ address }] });
+    const db = core.services.db;
+    const rowids = db.prepare('SELECT rowid FROM contacts WHERE deleted_at IS NULL').pluck().all() as number[];
+    for (const q of ['élo', 'ÉLOD', 'σοφ', 'ΣΟΦΊ', 'çeli', 'elİk', 'straße', 'STRASSE', 'ǆem', 'đorđ', '王建华', 'olivia', 'OLIVIA smith', 'example.com', 'nobody']) {
+      const words = searchWords(q);
+      const byIndex = db.prepare('SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ? ORDER BY rowid').pluck().all(words.map(ftsPhrase).join(' '));
+      expect({ q, rowids: checkText(db, 'contact', rowids, words) }).toEqual({ q, rowids: byIndex });
+    }
+  });
+
   it('finds 2-character Chinese names, partial phones and emails, companies, a company’s contacts and tagged records, grouped', async () => {
     const co = await company('海港贸易有限公司', { city: '深圳市' });
     const tag = await core.ok('tags.save', { name: '展会线索', color: 'grape' }, admin);

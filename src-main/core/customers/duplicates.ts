@@ -7,7 +7,8 @@ import type { RecordKind } from '../../../src-shared/contract/customers';
 import type { SqliteDb } from '../db/connection';
 import { displayName, TABLE } from './repo';
 import { nameKey, normalizePhone, phoneDigits } from './normalize';
-import { FTS, ftsPhrase, prefixEnd } from './search';
+import { FTS, prefixEnd } from './search';
+import { ftsPhrase } from './textcheck';
 
 export interface Duplicate {
   kind: RecordKind;

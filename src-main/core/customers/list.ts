@@ -1,11 +1,10 @@
 /** The list query behind the customer screens: filters, any sort, a page, and a capped total. */
 import type { ListFilter, RecordKind } from '../../../src-shared/contract/customers';
-import Database from 'better-sqlite3';
-import type { SqliteDb } from '../db/connection';
 import { WhileUnchanged } from '../db/unchanged';
 import type { CallContext } from '../rpc/context';
 import { TABLE, type Raw } from './repo';
 import { FTS, partCondition, prefixEnd, textParts, type TextCondition, type TextPart } from './search';
+import { checkText } from './textcheck';
 import { seesAll, visibleClause } from './visibility';
 
 export const TOTAL_CAP = 10_001;
@@ -28,11 +27,21 @@ export const textPlan = {
    * against the candidates, so only rows that match are visited.
    */
   fewMatches: 1_000,
-  /** A prefix range of at least this many records is tested on the row, not as a set. */
+  /** Prefix ranges are counted up to this many records; parts to be intersected are listed up to this many. */
   hugeRange: 100_000,
-  /** Estimated µs to read one row in sort order (a decrypted page), and to add one match to a set. */
+  /**
+   * Estimated µs to check one row in sort order against a trigram query (its
+   * text read and indexed in memory), and to add one trigram match to a set.
+   */
   rowCost: 60,
   setCost: 0.15,
+  /**
+   * Estimated µs to test a prefix on the row of an index entry (a page read
+   * after another connection's commit emptied the cache; about 1 µs when
+   * cached), and to add one entry of a prefix range to a set (measured at 1M).
+   */
+  rowTestCost: 10,
+  rangeSetCost: 0.25,
   /** Up to this many candidates, a total is counted by visiting them (rowid lookups in rowid order) rather than by reading an index. */
   countFromCandidates: 50_000,
   /** A word's matches outside the name range it starts may number this many for the page to be sorted from the two (`pageBySortPrefix`). */
@@ -124,22 +133,52 @@ const and = (...parts: (TextCondition | null)[]): TextCondition => {
   return { sql: list.map((p) => p.sql).join(' AND '), params: list.flatMap((p) => p.params) };
 };
 
+/** The share of records a part matches, as far as its index reads tell. */
+function density(part: TextPart, records: number): number {
+  const share = part.rowids
+    ? part.rowids.length / records
+    : part.ranges
+      ? part.ranges.reduce((n, r) => n + r.count, 0) / records
+      : TOTAL_CAP / Math.max(part.lastRead ?? records, TOTAL_CAP);
+  return Math.min(1, Math.max(share, 1 / records));
+}
+
+/**
+ * Whether a short word's prefix ranges on columns other than the index's are
+ * tested on each entry's row (`walk`: how many entries the read is expected
+ * to step over; 0 when it visits every row anyway) rather than as sets of
+ * rowids built first: a dense word sorted by another column finds its page
+ * within a few hundred rows, while its sets hold tens of thousands.
+ */
+function testsOnRow(part: TextPart, indexed: string[], walk: number): boolean {
+  const setEntries = (part.ranges ?? []).filter((r) => !indexed.includes(r.column)).reduce((n, r) => n + r.count, 0);
+  return walk * textPlan.rowTestCost < setEntries * textPlan.rangeSetCost;
+}
+
+interface TextWhere {
+  matches: number | null;
+  candidates: number | null;
+  member: ((drive: boolean) => TextCondition) | null;
+  /** The conditions not covered by `member`, for a read expected to step over `walk` entries. */
+  check: (walk: number) => TextCondition | null;
+  /** The estimated share of records matching the whole text. */
+  density: number;
+}
+
 /**
  * The text filter as conditions on `r`, read from the indexes once. The
  * smallest part whose matches are all known becomes the candidate set (the
  * others are intersected into it when known, tested as conditions when not);
  * `matches` is how many records match, when known.
  */
-function textWhere(
-  kind: RecordKind,
-  parts: TextPart[],
-  sortColumns: string[],
-): { matches: number | null; candidates: number | null; member: ((drive: boolean) => TextCondition) | null; check: TextCondition | null } {
+function textWhere(kind: RecordKind, parts: TextPart[], sortColumns: string[], records: number): TextWhere {
   const known = parts.filter((p) => p.rowids !== null).sort((a, b) => a.rowids!.length - b.rowids!.length);
   const open = parts.filter((p) => p.rowids === null);
-  const conditions = (list: TextPart[]): TextCondition | null =>
-    list.length === 0 ? null : and(...list.map((p) => partCondition(kind, p, sortColumns, textPlan.hugeRange)));
-  if (known.length === 0) return { matches: null, candidates: null, member: null, check: conditions(open) };
+  const share = parts.reduce((d, p) => d * density(p, records), 1);
+  const conditions = (list: TextPart[], walk: number): TextCondition | null =>
+    list.length === 0 ? null : and(...list.map((p) => partCondition(kind, p, sortColumns, testsOnRow(p, sortColumns, walk))));
+  const nonEmpty = (c: TextCondition | null) => (c?.sql ? c : null);
+  if (known.length === 0) return { matches: null, candidates: null, member: null, check: (walk) => nonEmpty(conditions(open, walk)), density: share };
   let rowids = known[0]!.rowids!;
   for (const other of known.slice(1)) {
     const set = new Set(other.rowids);
@@ -147,14 +186,14 @@ function textWhere(
   }
   // A short word found only through its prefixes on the sort index's columns (a surname sorted by name) is tested on its entries.
   const bounded = known.filter((p) => p.ranges?.every((r) => r.count === 0 || sortColumns.includes(r.column)));
-  const check = rowids.length > 0 ? and(conditions(open), ...bounded.map((p) => partCondition(kind, p, sortColumns, textPlan.hugeRange))) : null;
+  const check = (walk: number) => (rowids.length > 0 ? nonEmpty(and(conditions(open, walk), conditions(bounded, walk))) : null);
   const json = rowids.length > textPlan.fewMatches ? JSON.stringify(rowids) : '';
   // `drive` lets SQLite start from the candidates (rowid lookups); otherwise it tests them on each index entry's rowid.
   const member = (drive: boolean): TextCondition =>
     json
       ? { sql: `${drive ? '' : '+'}r.rowid IN (SELECT value FROM json_each(?))`, params: [json] }
       : { sql: `r.rowid IN (${rowids.map(() => '?').join(',')})`, params: rowids };
-  return { matches: open.length > 0 ? null : rowids.length, candidates: rowids.length, member, check: check?.sql ? check : null };
+  return { matches: open.length > 0 ? null : rowids.length, candidates: rowids.length, member, check, density: share };
 }
 
 export function listRows(
@@ -176,8 +215,12 @@ export function listRows(
     total = count(indexed);
     page = total > SELECTIVE ? whereClause(ctx, kind, input.filter, false) : indexed;
   } else {
-    const text = textWhere(kind, parts, keys);
+    const records = Math.max(1, (ctx.db.prepare(`SELECT max(rowid) FROM ${table}`).pluck().get() as number | null) ?? 1);
+    const text = textWhere(kind, parts, keys, records);
     if (text.matches === 0) return { rows: [], total: 0 };
+    // Entries a read steps over: none beyond the rows it visits when the candidates drive it; for a total, until the cap of matches.
+    const visiting = 0;
+    const counting = Math.min(records, TOTAL_CAP / text.density);
     const few = text.candidates !== null && text.candidates <= textPlan.fewMatches;
     const unindexed = whereClause(ctx, kind, input.filter, false);
     const member = (drive: boolean) => text.member?.(drive) ?? null;
@@ -185,17 +228,18 @@ export function listRows(
     const plain = !indexed.narrowed && seesAll(ctx);
     if (plain && text.matches !== null) total = Math.min(text.matches, TOTAL_CAP);
     else if (plain && parts.length === 1) total = TOTAL_CAP; // one part with at least the cap of matches
-    else if (text.candidates !== null && text.candidates <= textPlan.countFromCandidates) total = count(and(unindexed, member(true), text.check));
-    else total = count(and(indexed, member(false), text.check));
+    else if (text.candidates !== null && text.candidates <= textPlan.countFromCandidates) total = count(and(unindexed, member(true), text.check(visiting)));
+    else total = count(and(indexed, member(false), text.check(counting)));
     if (total === 0) return { rows: [], total: 0 };
     const split = plain && parts.length === 1 && !few ? pageBySortPrefix(ctx, kind, parts[0]!, keys, input) : null;
     if (split) return split;
     const checked = plain && parts.length === 1 ? pageByChecking(ctx, kind, parts[0]!, keys, input) : null;
     if (checked) return { rows: checked, total };
-    if (few) page = and(unindexed, member(true), text.check);
-    else if (total <= SELECTIVE && indexed.narrowed) page = and(indexed, member(false), text.check);
+    if (few) page = and(unindexed, member(true), text.check(visiting));
+    // The filter's index holds about `total / density` entries.
+    else if (total <= SELECTIVE && indexed.narrowed) page = and(indexed, member(false), text.check(total / text.density));
     else {
-      page = and(unindexed, member(false), text.check);
+      page = and(unindexed, member(false), text.check((input.offset + input.limit) / text.density));
       if (keys.every((k) => NOT_NULL_KEYS.has(k))) scanKey = JSON.stringify([kind, input.filter, keys, input.dir, ctx.session!.user.id, seesAll(ctx)]);
     }
   }
@@ -266,14 +310,10 @@ function pageBySortPrefix(
   return { rows, total: Math.min(matches.length, TOTAL_CAP) };
 }
 
-/** Per connection, a private in-memory database holding the check index (its writes must not count as changes of the real one). */
-const checkers = new WeakMap<SqliteDb, SqliteDb>();
-
 /**
  * A page for a trigram query matching a large share of the records, found by
- * reading the sort index in order and checking growing batches of rows with
- * a small in-memory trigram index over their text (the same tokenizer and
- * the same text as the real index, so the same answer), instead of building
+ * reading the sort index in order and checking growing batches of rows'
+ * text (textcheck.ts: the same answer as the real index), instead of building
  * the set of every match: a term in most records needs a few dozen rows for
  * a page, the set hundreds of thousands. Null when the set is the cheaper way.
  */
@@ -284,7 +324,7 @@ function pageByChecking(
   keys: string[],
   input: { dir: 'asc' | 'desc'; offset: number; limit: number },
 ): Raw[] | null {
-  if (part.match === undefined || part.rowids !== null) return null;
+  if (part.words === undefined || part.rowids !== null) return null;
   const db = ctx.db;
   const table = TABLE[kind];
   const need = input.offset + input.limit;
@@ -293,35 +333,17 @@ function pageByChecking(
   const density = TOTAL_CAP / Math.max(part.lastRead!, TOTAL_CAP);
   const setCost = density * records * textPlan.setCost;
   if ((need / density) * textPlan.rowCost > setCost) return null;
-  let checker = checkers.get(db);
-  if (!checker) {
-    checker = new Database(':memory:');
-    checker.exec("CREATE VIRTUAL TABLE list_check USING fts5(body, tokenize = 'trigram')");
-    checkers.set(db, checker);
-  }
   const order = orderBy(keys, input.dir === 'desc' ? 'DESC' : 'ASC');
   const next = db.prepare(`SELECT r.rowid FROM ${table} r WHERE r.deleted_at IS NULL ORDER BY ${order} LIMIT ? OFFSET ?`).pluck();
-  const texts = db.prepare(`SELECT k, body FROM ${table}_search_text WHERE k IN (SELECT value FROM json_each(?))`).raw();
-  const add = checker.prepare('INSERT INTO list_check (rowid, body) VALUES (?, ?)');
-  const load = checker.transaction((rows: [number, string][]) => {
-    checker.exec('DELETE FROM list_check');
-    for (const [k, body] of rows) add.run(k, body);
-  });
-  const check = checker.prepare('SELECT rowid FROM list_check WHERE list_check MATCH ?').pluck();
   const found: number[] = [];
-  try {
-    for (let read = 0, batch = Math.min(256, Math.ceil((need / density) * 1.2)); found.length < need; batch *= 2) {
-      const ids = next.all(batch, read) as number[];
-      if (ids.length === 0) break;
-      read += ids.length;
-      load(texts.all(JSON.stringify(ids)) as [number, string][]);
-      const hits = new Set(check.all(part.match) as number[]);
-      for (const id of ids) if (hits.has(id)) found.push(id);
-      // Matches sparse here (clustered elsewhere in this order): the set is cheaper after all.
-      if (found.length < need && ((need - found.length) * read * textPlan.rowCost) / Math.max(found.length, 1) > setCost) return null;
-    }
-  } finally {
-    checker.exec('DELETE FROM list_check');
+  for (let read = 0, batch = Math.min(256, Math.ceil((need / density) * 1.2)); found.length < need; batch *= 2) {
+    const ids = next.all(batch, read) as number[];
+    if (ids.length === 0) break;
+    read += ids.length;
+    const hits = new Set(checkText(db, kind, ids, part.words!));
+    for (const id of ids) if (hits.has(id)) found.push(id);
+    // Matches sparse here (clustered elsewhere in this order): the set is cheaper after all.
+    if (found.length < need && ((need - found.length) * read * textPlan.rowCost) / Math.max(found.length, 1) > setCost) return null;
   }
   const ids = found.slice(input.offset, need);
   if (ids.length === 0) return [];

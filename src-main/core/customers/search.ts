@@ -10,6 +10,7 @@ import type { RecordKind } from '../../../src-shared/contract/customers';
 import type { SqliteDb } from '../db/connection';
 import { nameKey, phoneDigits } from './normalize';
 import { TABLE } from './repo';
+import { checkText, ftsPhrase } from './textcheck';
 
 export interface TextCondition {
   sql: string;
@@ -33,7 +34,6 @@ export function searchWords(q: string): string[] {
 
 const isLong = (word: string) => [...word].length >= 3;
 
-export const ftsPhrase = (word: string) => `"${word.replace(/"/g, '""')}"`;
 
 /** Upper bound for a prefix range on a BINARY index: every string starting with `p` sorts below it. */
 export const prefixEnd = (p: string) => `${p}\u{10FFFF}`;
@@ -65,14 +65,67 @@ export interface PrefixRange {
 export interface TextPart {
   /** Every matching rowid, ascending, when there are fewer than the cap asked for; null when there are at least that many. */
   rowids: number[] | null;
-  /** Long words: the trigram query. */
+  /** Long words: the trigram query, and the words. */
   match?: string;
+  words?: string[];
   /** A single long word: its name key, the prefix of the names it most likely starts (see `pageBySortPrefix` in list.ts). */
   prefix?: string;
   /** When `rowids` is null: the rowid of the last match read, a sign of how dense the matches are (rowids grow from 1). */
   lastRead?: number;
   /** A short word: its prefix ranges, one per key. */
   ranges?: PrefixRange[];
+}
+
+/** Sizes and costs that choose how trigram matches are read (tests set them to extremes: every choice gives the same rowids). */
+export const trigramPlan = {
+  /** A trigram's list is sampled this far to tell how dense it is. */
+  sample: 64,
+  /** A trigram in more than this share of the records is dense: reading its list costs about as much as reading every record's entry. */
+  denseShare: 0.05,
+  /** Estimated µs to step over one entry of a trigram's list, and to check one record's text in memory. */
+  entryCost: 0.005,
+  checkCost: 8,
+};
+
+/** The distinct 3-character pieces of a word: each is in every text that holds the word. */
+function pieces(word: string): string[] {
+  const chars = [...word];
+  const out = new Set<string>();
+  for (let i = 0; i + 3 <= chars.length; i++) out.add(chars.slice(i, i + 3).join(''));
+  return [...out];
+}
+
+/**
+ * Up to `limit` rowids of records whose text holds every long word, ascending.
+ * A phrase query reads the whole list of each trigram in it, and some are in
+ * nearly every record (".co", "com", "exa" of a shared email domain), so a
+ * word like "corp5.example" costs what its common trigrams cost. When a word
+ * also has rare trigrams, the records holding all of those are read instead
+ * (their lists are short) and their text is checked against the words in
+ * memory (textcheck.ts), when that is cheaper than the common lists.
+ */
+function trigramMatches(db: SqliteDb, kind: RecordKind, words: string[], limit: number): number[] {
+  const fts = FTS[kind];
+  const match = words.map(ftsPhrase).join(' ');
+  const phrase = () => db.prepare(`SELECT rowid FROM ${fts} WHERE ${fts} MATCH ? LIMIT ?`).pluck().all(match, limit) as number[];
+  const records = (db.prepare(`SELECT max(rowid) FROM ${TABLE[kind]}`).pluck().get() as number | null) ?? 0;
+  // The share of records holding a piece, from the rowid its list reaches after a sample of entries.
+  const sample = db.prepare(`SELECT count(*) AS n, max(rowid) AS last FROM (SELECT rowid FROM ${fts} WHERE ${fts} MATCH ? LIMIT ?)`);
+  const shares = words.flatMap(pieces).map((piece) => {
+    const { n, last } = sample.get(ftsPhrase(piece), trigramPlan.sample) as { n: number; last: number | null };
+    return { piece, share: n < trigramPlan.sample ? n / Math.max(records, 1) : n / Math.max(last ?? 1, n) };
+  });
+  const rare = shares.filter((p) => p.share <= trigramPlan.denseShare);
+  const dense = shares.filter((p) => p.share > trigramPlan.denseShare);
+  if (rare.length === 0 || dense.length === 0) return phrase();
+  const denseCost = dense.reduce((n, p) => n + p.share * records, 0) * trigramPlan.entryCost;
+  const most = trigramPlan.checkCost > 0 ? Math.floor(denseCost / trigramPlan.checkCost) : Number.MAX_SAFE_INTEGER;
+  const candidates = db
+    .prepare(`SELECT rowid FROM ${fts} WHERE ${fts} MATCH ? LIMIT ?`)
+    .pluck()
+    .all(rare.map((p) => ftsPhrase(p.piece)).join(' '), most + 1) as number[];
+  if (candidates.length > most) return phrase();
+  return checkText(db, kind, candidates, words).slice(0, limit);
 }
 
 /**
@@ -91,9 +144,9 @@ export function textParts(db: SqliteDb, kind: RecordKind, q: string, cap: number
   const parts: TextPart[] = [];
   if (long.length > 0) {
     const match = long.map(ftsPhrase).join(' ');
-    const rowids = db.prepare(`SELECT rowid FROM ${FTS[kind]} WHERE ${FTS[kind]} MATCH ? LIMIT ?`).pluck().all(match, limit) as number[];
+    const rowids = trigramMatches(db, kind, long, limit);
     const prefix = long.length === 1 ? nameKey(long[0]) : undefined;
-    parts.push(rowids.length < limit ? { rowids, match, prefix } : { rowids: null, match, prefix, lastRead: rowids[rowids.length - 1]! });
+    parts.push(rowids.length < limit ? { rowids, match, words: long, prefix } : { rowids: null, match, words: long, prefix, lastRead: rowids[rowids.length - 1]! });
   }
   for (const word of short) {
     const key = nameKey(word);
@@ -110,29 +163,27 @@ export function textParts(db: SqliteDb, kind: RecordKind, q: string, cap: number
 }
 
 /**
- * "The row `r` matches the part", for SQLite to test. Sets (trigram matches,
- * prefix ranges of other keys) are built once per statement and tested on the
- * rowid each index entry carries; ranges of `indexed` (the columns of the
- * index being read, tested on its entries) and ranges of at least `huge`
- * records (a set of them would cost more to build than the rows a page reads
- * before it has its matches) are compared on the column itself. The index's
- * first column is written plainly, so SQLite may bound its read by the range;
- * every other column with `+`, so SQLite never reads another index for it.
- * Empty ranges are left out.
+ * "The row `r` matches the part", for SQLite to test. A trigram match, and a
+ * short word's prefix ranges, are sets of rowids built once per statement and
+ * tested on the rowid each index entry carries; except that ranges of
+ * `indexed` (the columns of the index being read) are tested on its entries,
+ * and with `onRow` all other ranges on the entry's row. The index's first
+ * column is written plainly, so SQLite may bound its read by the range; every
+ * other column with `+`, so SQLite never reads another index for it. Empty
+ * ranges are left out.
  */
-export function partCondition(kind: RecordKind, part: TextPart, indexed: string[], huge: number): TextCondition {
+export function partCondition(kind: RecordKind, part: TextPart, indexed: string[], onRow: boolean): TextCondition {
   if (part.match !== undefined) return { sql: `+r.rowid IN (SELECT rowid FROM ${FTS[kind]} WHERE ${FTS[kind]} MATCH ?)`, params: [part.match] };
   const onIndex = (r: PrefixRange) => indexed.includes(r.column);
-  const onRow = (r: PrefixRange) => r.count >= huge && !onIndex(r);
-  // Cheapest tests first: the index's own columns, then sets, then columns of the row.
-  const live = part.ranges!.filter((r) => r.count > 0).sort((a, b) => Number(onIndex(b)) - Number(onIndex(a)) || Number(onRow(a)) - Number(onRow(b)));
+  // Cheapest tests first: the index's own columns, then sets or columns of the row.
+  const live = part.ranges!.filter((r) => r.count > 0).sort((a, b) => Number(onIndex(b)) - Number(onIndex(a)));
   if (live.length === 0) return { sql: '0', params: [] };
   return {
     sql: `(${live
       .map((r) =>
         r.column === indexed[0]
           ? `(r.${r.column} >= ? AND r.${r.column} < ?)`
-          : onIndex(r) || onRow(r)
+          : onIndex(r) || onRow
             ? `(+r.${r.column} >= ? AND +r.${r.column} < ?)`
             : `+r.rowid IN (SELECT rowid FROM ${TABLE[kind]} WHERE deleted_at IS NULL AND ${r.column} >= ? AND ${r.column} < ?)`,
       )
