@@ -147,7 +147,7 @@ describe('planner statistics computed off the main thread', () => {
     expect(ours).toEqual(statRows(copy));
     const row = (idx: string) => ours.find((r) => r.idx === idx)?.stat;
     expect(row('contacts_deleted')).toBe('1500 1500');
-    expect(row('contacts_owner')).toMatch(/^28500 \d+ \d+$/);
+    expect(row('contacts_owner')).toMatch(/^28500( \d+){2,}$/);
     expect(row('stat_edge_empty')).toBe('0 0');
     expect(ours.find((r) => r.tbl === 'stat_pk' && r.idx === 'stat_pk')?.stat).toBe('3000 75 1');
     // A table's own row only where no index covers every row (all partial, or none at all).
