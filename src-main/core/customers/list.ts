@@ -3,7 +3,7 @@ import type { ListFilter, RecordKind } from '../../../src-shared/contract/custom
 import { WhileUnchanged } from '../db/unchanged';
 import type { CallContext } from '../rpc/context';
 import { TABLE, type Raw } from './repo';
-import { FTS, partCondition, prefixEnd, textParts, type TextCondition, type TextPart } from './search';
+import { partCondition, prefixEnd, textParts, trigramMatches, type TextCondition, type TextPart } from './search';
 import { checkText } from './textcheck';
 import { seesAll, visibleClause } from './visibility';
 
@@ -275,7 +275,7 @@ function pageBySortPrefix(
   keys: string[],
   input: { dir: 'asc' | 'desc'; offset: number; limit: number },
 ): { rows: Raw[]; total: number } | null {
-  if (part.prefix === undefined || part.match === undefined || keys[0] !== 'name_key') return null;
+  if (part.prefix === undefined || part.words === undefined || keys[0] !== 'name_key') return null;
   const db = ctx.db;
   const table = TABLE[kind];
   const range = db
@@ -285,8 +285,7 @@ function pageBySortPrefix(
   if (range.length === 0 || range.length >= textPlan.hugeRange) return null;
   // Every match, unless there are more than the range and the allowed rest together (then the rest is too many).
   const most = range.length + textPlan.prefixRest;
-  const matches =
-    part.rowids ?? (db.prepare(`SELECT rowid FROM ${FTS[kind]} WHERE ${FTS[kind]} MATCH ? LIMIT ?`).pluck().all(part.match, most + 1) as number[]);
+  const matches = part.rowids ?? trigramMatches(db, kind, part.words!, most + 1);
   if (matches.length > most) return null;
   // Tens of thousands of rowids each: a byte per rowid (bit 1: in the range, bit 2: a match) beats two sets.
   let top = 0;

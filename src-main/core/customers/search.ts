@@ -104,7 +104,7 @@ function pieces(word: string): string[] {
  * (their lists are short) and their text is checked against the words in
  * memory (textcheck.ts), when that is cheaper than the common lists.
  */
-function trigramMatches(db: SqliteDb, kind: RecordKind, words: string[], limit: number): number[] {
+export function trigramMatches(db: SqliteDb, kind: RecordKind, words: string[], limit: number): number[] {
   const fts = FTS[kind];
   const match = words.map(ftsPhrase).join(' ');
   const phrase = () => db.prepare(`SELECT rowid FROM ${fts} WHERE ${fts} MATCH ? LIMIT ?`).pluck().all(match, limit) as number[];
