@@ -92,12 +92,13 @@ interface Where extends TextCondition {
 }
 
 /**
- * The WHERE clause for a filter's fields other than text. With
- * `useFilterIndexes` false, filter columns are written as `+r.col` so SQLite
- * reads the sort index instead of theirs.
+ * The WHERE clause for a filter's fields other than text. With `sortIndex`
+ * (the sort's key columns), filter columns are written as `+r.col` so SQLite
+ * reads the sort index instead of theirs; a filter on the sort's first
+ * column stays plain, as it bounds that index's read.
  */
-export function whereClause(ctx: CallContext, kind: RecordKind, filter: ListFilter, useFilterIndexes = true): Where {
-  const p = useFilterIndexes ? '' : '+';
+export function whereClause(ctx: CallContext, kind: RecordKind, filter: ListFilter, sortIndex?: string[]): Where {
+  const col = (name: string) => `${sortIndex && sortIndex[0] !== name ? '+' : ''}r.${name}`;
   const parts = ['r.deleted_at IS NULL'];
   const params: unknown[] = [];
   const add = (sql: string, ...values: unknown[]) => {
@@ -108,24 +109,24 @@ export function whereClause(ctx: CallContext, kind: RecordKind, filter: ListFilt
   add(visible.sql, ...visible.params);
   const base = parts.length;
   if (filter.ownerId !== undefined) {
-    if (filter.ownerId === null) add(`${p}r.owner_id IS NULL`);
-    else add(`${p}r.owner_id = ?`, filter.ownerId);
+    if (filter.ownerId === null) add(`${col('owner_id')} IS NULL`);
+    else add(`${col('owner_id')} = ?`, filter.ownerId);
   }
   for (const tagId of filter.tagIds ?? []) {
     add('EXISTS (SELECT 1 FROM record_tags rt WHERE rt.record_id = r.id AND rt.tag_id = ? AND rt.deleted_at IS NULL)', tagId);
   }
-  if (filter.categoryId) add(`${p}r.category_id = ?`, filter.categoryId);
-  if (filter.province) add(`${p}r.province = ?`, filter.province);
-  if (filter.city) add(`${p}r.city = ?`, filter.city);
+  if (filter.categoryId) add(`${col('category_id')} = ?`, filter.categoryId);
+  if (filter.province) add(`${col('province')} = ?`, filter.province);
+  if (filter.city) add(`${col('city')} = ?`, filter.city);
   if (filter.industry) {
-    if (kind === 'company') add(`${p}r.industry = ?`, filter.industry);
+    if (kind === 'company') add(`${col('industry')} = ?`, filter.industry);
     else add('r.company_id IN (SELECT id FROM companies WHERE industry = ?)', filter.industry);
   }
-  if (filter.companyId && kind === 'contact') add(`${p}r.company_id = ?`, filter.companyId);
-  if (filter.createdFrom !== undefined) add(`${p}r.created_at >= ?`, filter.createdFrom);
-  if (filter.createdTo !== undefined) add(`${p}r.created_at < ?`, filter.createdTo);
-  if (filter.updatedFrom !== undefined) add(`${p}r.updated_at >= ?`, filter.updatedFrom);
-  if (filter.updatedTo !== undefined) add(`${p}r.updated_at < ?`, filter.updatedTo);
+  if (filter.companyId && kind === 'contact') add(`${col('company_id')} = ?`, filter.companyId);
+  if (filter.createdFrom !== undefined) add(`${col('created_at')} >= ?`, filter.createdFrom);
+  if (filter.createdTo !== undefined) add(`${col('created_at')} < ?`, filter.createdTo);
+  if (filter.updatedFrom !== undefined) add(`${col('updated_at')} >= ?`, filter.updatedFrom);
+  if (filter.updatedTo !== undefined) add(`${col('updated_at')} < ?`, filter.updatedTo);
   return { sql: parts.join(' AND '), params, narrowed: parts.length > base };
 }
 
@@ -214,7 +215,7 @@ export function listRows(
   let scanKey: string | null = null;
   if (parts.length === 0) {
     total = count(indexed);
-    page = total > SELECTIVE ? whereClause(ctx, kind, input.filter, false) : indexed;
+    page = total > SELECTIVE ? whereClause(ctx, kind, input.filter, keys) : indexed;
   } else {
     const records = Math.max(1, (ctx.db.prepare(`SELECT max(rowid) FROM ${table}`).pluck().get() as number | null) ?? 1);
     const text = textWhere(kind, parts, keys, records);
@@ -223,7 +224,7 @@ export function listRows(
     const visiting = 0;
     const counting = Math.min(records, TOTAL_CAP / text.density);
     const few = text.candidates !== null && text.candidates <= textPlan.fewMatches;
-    const unindexed = whereClause(ctx, kind, input.filter, false);
+    const unindexed = whereClause(ctx, kind, input.filter, keys);
     const member = (drive: boolean) => text.member?.(drive) ?? null;
     // Every match is a live record (deleted ones leave the indexes): without other conditions, the matches are the total.
     const plain = !indexed.narrowed && seesAll(ctx);
