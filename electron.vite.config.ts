@@ -18,6 +18,8 @@ export default defineConfig({
           'backup-worker': resolve(root, 'src-main/core/backup/worker.ts'),
           // Received sync batches are applied in this worker thread (found beside the bundle by core/sync/apply.ts)
           'sync-worker': resolve(root, 'src-main/core/sync/worker.ts'),
+          // An older database is upgraded in this worker thread before the core opens (found beside the bundle by core/db/upgrade.ts)
+          'upgrade-worker': resolve(root, 'src-main/core/db/upgrade-worker.ts'),
           // Planner statistics are computed in this worker thread (found beside the bundle by core/db/statistics.ts)
           'statistics-worker': resolve(root, 'src-main/core/db/statistics-worker.ts'),
         },

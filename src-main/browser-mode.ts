@@ -1,13 +1,16 @@
 /**
  * Browser mode as a function: opens the office database with a key file
- * beside it, resumes background sync when this desktop belongs to an office,
- * and serves the app and API over HTTP. `serve.ts` is its command line.
+ * beside it (upgrading an older one first in a worker thread, with progress
+ * lines on stderr), resumes background sync when this desktop belongs to an
+ * office, and serves the app and API over HTTP. `serve.ts` is its command line.
  */
 import { join } from 'node:path';
 import { openCore, type Core } from './core';
 import { FileKeyStore } from './core/db/keystore';
+import { pendingUpgrade, runUpgrade } from './core/db/upgrade';
 import { startHttpServer, type HarborHttpServer } from './core/http/server';
 import { startSync, syncServiceFor, type SyncService } from './core/sync/service';
+import { en } from '../src-shared/i18n/en';
 
 export interface BrowserModeOptions {
   dataDir: string;
@@ -16,6 +19,8 @@ export interface BrowserModeOptions {
   /** The built renderer; null serves the API only. */
   staticDir: string | null;
   appVersion: string;
+  /** Where upgrade progress lines go; default stderr. */
+  log?: (line: string) => void;
 }
 
 export interface BrowserMode {
@@ -27,7 +32,9 @@ export interface BrowserMode {
 }
 
 export async function startBrowserMode(options: BrowserModeOptions): Promise<BrowserMode> {
-  const core = openCore({ dataDir: options.dataDir, keyStore: new FileKeyStore(join(options.dataDir, 'harbor.key')), appVersion: options.appVersion });
+  const keyStore = new FileKeyStore(join(options.dataDir, 'harbor.key'));
+  await upgradeFirst(options.dataDir, keyStore, options.log ?? ((line) => process.stderr.write(`${line}\n`)));
+  const core = openCore({ dataDir: options.dataDir, keyStore, appVersion: options.appVersion });
   let http: HarborHttpServer;
   try {
     http = await startHttpServer({ core, staticDir: options.staticDir, host: options.host, port: options.port });
@@ -47,4 +54,20 @@ export async function startBrowserMode(options: BrowserModeOptions): Promise<Bro
       return closing;
     },
   };
+}
+
+/** Upgrades an older database before it is opened, printing a line at each new percent (the console speaks English, as serve.ts does). */
+async function upgradeFirst(dataDir: string, keyStore: FileKeyStore, log: (line: string) => void): Promise<void> {
+  const pending = pendingUpgrade(dataDir, keyStore);
+  if (!pending) return;
+  let shown = -1;
+  const result = await runUpgrade(pending, {
+    onProgress: ({ done, total }) => {
+      const percent = Math.floor((100 * done) / Math.max(total, 1));
+      if (percent === shown) return;
+      shown = percent;
+      log(en.shell.upgrade_progress.replace('{{percent}}', String(percent)));
+    },
+  });
+  if (result.backupFile) log(en.shell.upgrade_done.replace('{{file}}', result.backupFile));
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { v7 as uuidv7 } from 'uuid';
 import { HarborError } from '../../src-shared/errors';
-import { openDatabase, type SqliteDb } from './db/connection';
+import { openDatabase, openWithKeys, type SqliteDb } from './db/connection';
 import { Hlc } from './db/hlc';
 import type { KeyStore } from './db/keystore';
 import { migrate, type MigrateResult } from './db/migrate';
@@ -67,19 +67,6 @@ function openWithKeyRing(dbFile: string, keyStore: KeyStore): { db: SqliteDb; ke
   const opened = openWithKeys(dbFile, keys, true);
   if (!opened.key.equals(keys[0]!)) keyStore.save([opened.key, ...keys]);
   return opened;
-}
-
-/** Tries the keys in order; only a wrong key moves on to the next. */
-function openWithKeys(file: string, keys: Buffer[], create: boolean): { db: SqliteDb; key: Buffer } {
-  for (const [i, key] of keys.entries()) {
-    try {
-      return { db: openDatabase({ file, key, create }), key };
-    } catch (error) {
-      const wrongKey = error instanceof HarborError && error.messageKey === 'errors.db_wrong_key';
-      if (!wrongKey || i === keys.length - 1) throw error;
-    }
-  }
-  throw new HarborError('INTERNAL', 'errors.db_wrong_key');
 }
 
 export function openCore(options: CoreOptions): Core {

@@ -296,6 +296,10 @@ Exit codes:
       "This computer's secure storage (keychain) is not available, so Harbor cannot protect the database key. Nothing was changed. Unlock or set up the keychain and start Harbor again, or start it with --insecure-key-file to keep the key in a file only your account can read.",
     key_unreadable:
       'The database key saved in the keychain cannot be decrypted (the keychain was reset, or the data folder was copied from another computer). The database was not changed.',
+
+    upgrade_title: 'Upgrading your data',
+    upgrade_progress: 'Upgrading the office database for this version of Harbor: {{percent}}%',
+    upgrade_done: 'The office database was upgraded; the copy taken before: {{file}}',
   },
   csv: {
     name: 'Name',
@@ -679,6 +683,17 @@ Exit codes:
       body: '{{name}}, enter your password to continue where you left off.',
       unlock: 'Unlock',
       signOut: 'Sign out instead',
+    },
+    /** The small window shown while an older office database is upgraded, before the app opens. */
+    upgrade: {
+      title: 'Upgrading your data',
+      body: 'This version of Harbor keeps the office data in a new way. A large office takes a minute or so; Harbor opens as soon as it is done.',
+      copying: 'Keeping a copy of your data as it is…',
+      migrating: 'Upgrading…',
+      progress: 'Upgrade progress',
+      cancel: 'Cancel',
+      cancelling: 'Stopping…',
+      cancelHint: 'Cancel closes Harbor and leaves your data as it was. The upgrade starts again the next time you open Harbor.',
     },
     home: {
       welcome: 'Welcome, {{name}}',

@@ -293,6 +293,10 @@ export const zhCN: Resources = {
     key_unavailable:
       '此电脑的安全存储(钥匙串)不可用,Harbor 无法保护数据库密钥。没有修改任何内容。请解锁或设置钥匙串后重新启动 Harbor,或使用 --insecure-key-file 启动,将密钥保存在只有您的账户能读取的文件中。',
     key_unreadable: '无法解密钥匙串中保存的数据库密钥(钥匙串已被重置,或数据文件夹是从另一台电脑复制来的)。数据库未被修改。',
+
+    upgrade_title: '正在升级您的数据',
+    upgrade_progress: '正在为此版本的 Harbor 升级办公室数据库:{{percent}}%',
+    upgrade_done: '办公室数据库已升级;升级前保留的副本:{{file}}',
   },
   csv: {
     name: '姓名',
@@ -675,6 +679,16 @@ export const zhCN: Resources = {
       body: '{{name}},请输入密码继续之前的工作。',
       unlock: '解锁',
       signOut: '改为退出登录',
+    },
+    upgrade: {
+      title: '正在升级您的数据',
+      body: '此版本的 Harbor 以新的方式保存办公室数据。数据较多时约需一两分钟,完成后 Harbor 会立即打开。',
+      copying: '正在保留当前数据的副本…',
+      migrating: '正在升级…',
+      progress: '升级进度',
+      cancel: '取消',
+      cancelling: '正在停止…',
+      cancelHint: '取消会关闭 Harbor,您的数据保持原样。下次打开 Harbor 时会重新开始升级。',
     },
     home: {
       welcome: '欢迎,{{name}}',

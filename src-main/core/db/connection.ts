@@ -52,3 +52,19 @@ export function openDatabase({ file, key, create = true, readonly = false }: Ope
   db.pragma('cache_size = -65536');
   return db;
 }
+
+/**
+ * Opens `file` with the first of `keys` that fits (a key ring, the current key
+ * first); only a wrong key moves on to the next.
+ */
+export function openWithKeys(file: string, keys: Buffer[], create: boolean): { db: SqliteDb; key: Buffer } {
+  for (const [i, key] of keys.entries()) {
+    try {
+      return { db: openDatabase({ file, key, create }), key };
+    } catch (error) {
+      const wrongKey = error instanceof HarborError && error.messageKey === 'errors.db_wrong_key';
+      if (!wrongKey || i === keys.length - 1) throw error;
+    }
+  }
+  throw new HarborError('INTERNAL', 'errors.db_wrong_key');
+}

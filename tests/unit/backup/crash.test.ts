@@ -10,13 +10,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackup, databaseKeyOf, inspectBackup, listBackups, type BackupKey } from '../../../src-main/core/backup/archive';
 import { hashFile } from '../../../src-main/core/backup/snapshot';
 import { checkDatabase } from '../../../src-main/core/backup/copy';
 import { deriveBackupKey, newKdfParams } from '../../../src-main/core/backup/kdf';
 import { openDatabase } from '../../../src-main/core/db/connection';
+import { bundleForNode } from '../../helpers/bundle';
 import { makeTestCore, setUpOffice, tempDir } from '../../helpers/core';
 
 const ROOT = join(import.meta.dirname, '../../..');
@@ -27,21 +27,13 @@ let backupKey: BackupKey;
 let work: string;
 
 beforeAll(async () => {
-  await build({
-    entryPoints: {
+  await bundleForNode(
+    {
       'crash-child': join(import.meta.dirname, 'crash-child.ts'),
       'backup-worker': join(ROOT, 'src-main/core/backup/worker.ts'),
     },
-    outdir: BUNDLE,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    outExtension: { '.js': '.js' },
-    external: ['better-sqlite3'],
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    logLevel: 'error',
-  });
+    BUNDLE,
+  );
   const kdf = newKdfParams({ N: 1024, r: 8, p: 1 });
   backupKey = { kdf, key: await deriveBackupKey('crash password', kdf) };
   work = tempDir('harbor-crash-');

@@ -71,6 +71,9 @@ BEGIN
   DELETE FROM companies_fts WHERE rowid = old.rowid;
 END;
 --> statement-breakpoint
-INSERT INTO contacts_fts (rowid, body) SELECT k, body FROM contacts_search_text;
+-- The refills run in slices of rowids (see migrate.ts), so a large office sees progress.
+-- harbor:slice-by-rowid contacts
+INSERT INTO contacts_fts (rowid, body) SELECT k, body FROM contacts_search_text WHERE k BETWEEN :first AND :last;
 --> statement-breakpoint
-INSERT INTO companies_fts (rowid, body) SELECT k, body FROM companies_search_text;
+-- harbor:slice-by-rowid companies
+INSERT INTO companies_fts (rowid, body) SELECT k, body FROM companies_search_text WHERE k BETWEEN :first AND :last;
