@@ -30,7 +30,8 @@ export default defineConfig({
     build: {
       outDir: 'out/preload',
       rollupOptions: {
-        input: { index: resolve(root, 'src-preload/index.ts') },
+        // The upgrade window has a preload of its own; the two share no module, so each stays one file.
+        input: { index: resolve(root, 'src-preload/index.ts'), upgrade: resolve(root, 'src-preload/upgrade.ts') },
         // A sandboxed preload must be CommonJS.
         output: { format: 'cjs', entryFileNames: '[name].cjs' },
       },
@@ -41,7 +42,7 @@ export default defineConfig({
     plugins: [react()],
     build: {
       outDir: resolve(root, 'out/renderer'),
-      rollupOptions: { input: { index: resolve(root, 'src-renderer/index.html') } },
+      rollupOptions: { input: { index: resolve(root, 'src-renderer/index.html'), upgrade: resolve(root, 'src-renderer/upgrade.html') } },
       chunkSizeWarningLimit: 2000,
     },
   },

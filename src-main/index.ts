@@ -12,6 +12,7 @@ startShell({
   argv: process.argv,
   rendererDir: join(import.meta.dirname, '../renderer'),
   preload: join(import.meta.dirname, '../preload/index.cjs'),
+  upgradePreload: join(import.meta.dirname, '../preload/upgrade.cjs'),
   devServerUrl: process.env.ELECTRON_RENDERER_URL ?? null,
   appVersion: APP_VERSION,
 }).catch((error: unknown) => {

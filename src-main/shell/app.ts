@@ -4,16 +4,18 @@
  * and an orderly shutdown. `src-main/index.ts` only calls
  * `startShell` with the paths of the built app.
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { app, dialog } from 'electron';
 import { HarborError } from '../../src-shared/errors';
 import { openCore, type Core } from '../core';
+import { pendingUpgrade } from '../core/db/upgrade';
 import { startSync, syncServiceFor, type SyncService } from '../core/sync/service';
 import { languageForLocale, translate } from './i18n';
 import { bindIpc, isTrustedSender, type IpcBinding } from './ipc';
 import { folderPicker } from './dialogs';
 import { chooseKeyStore, INSECURE_KEY_FLAG } from './keystore';
-import { APP_ENTRY_URL, handleAppProtocol, registerAppScheme } from './protocol';
+import { APP_ENTRY_URL, APP_UPGRADE_URL, handleAppProtocol, registerAppScheme } from './protocol';
+import { startUpgradeWindow, type UpgradeWindow } from './upgrade';
 import { appUrlCheck, createMainWindow, guardAllWebContents, WindowRegistry } from './window';
 import { WindowStateStore } from './window-state';
 
@@ -26,6 +28,8 @@ export interface ShellOptions {
   rendererDir: string;
   /** The built preload (out/preload/index.cjs), absolute. */
   preload: string;
+  /** The upgrade window's preload; default: upgrade.cjs beside `preload`. */
+  upgradePreload?: string;
   /** electron-vite's dev server (ELECTRON_RENDERER_URL); ignored in packaged builds. */
   devServerUrl?: string | null;
   appVersion: string;
@@ -57,8 +61,12 @@ export function showStartupError(error: unknown, dataDir: string): void {
 
 /**
  * Starts the desktop app. Resolves to null when this launch should end: another
- * instance already runs (it gets focused), or the office cannot be opened (the
- * user was told why; the database file was not touched).
+ * instance already runs (it gets focused), the office cannot be opened (the
+ * user was told why; the database file was not touched), or the user cancelled
+ * the upgrade of an older database (it keeps its version).
+ *
+ * An older database is upgraded before the core opens it, in a worker thread,
+ * while a small window shows the progress and offers Cancel.
  */
 export async function startShell(options: ShellOptions): Promise<RunningShell | null> {
   if (!app.requestSingleInstanceLock()) {
@@ -78,12 +86,32 @@ export async function startShell(options: ShellOptions): Promise<RunningShell | 
 
   await app.whenReady();
   const dataDir = app.getPath('userData');
+  handleAppProtocol(options.rendererDir);
   let core: Core;
+  let upgrade: UpgradeWindow | null = null;
   try {
     const keyStore = chooseKeyStore({ dataDir, allowKeyFile: options.argv.includes(INSECURE_KEY_FLAG) });
+    const pending = pendingUpgrade(dataDir, keyStore);
+    if (pending) {
+      upgrade = startUpgradeWindow({
+        pending,
+        url: devServerUrl ? new URL('upgrade.html', devServerUrl).href : APP_UPGRADE_URL,
+        preload: options.upgradePreload ?? join(dirname(options.preload), 'upgrade.cjs'),
+        language: languageForLocale(app.getLocale()),
+        isAppUrl,
+        registry: windows,
+      });
+      if ((await upgrade.result) === 'cancelled') {
+        upgrade.close();
+        app.quit();
+        return null;
+      }
+    }
     core = openCore({ dataDir, keyStore, appVersion: options.appVersion });
   } catch (error) {
+    // Shown while the upgrade window is still open: closing the last window may quit the app.
     showStartupError(error, dataDir);
+    upgrade?.close();
     app.quit();
     return null;
   }
@@ -93,12 +121,13 @@ export async function startShell(options: ShellOptions): Promise<RunningShell | 
   const sync = await startSync(core.services).catch(() => syncServiceFor(core.services));
 
   core.services.pickFolder = folderPicker(() => windows.main());
-  handleAppProtocol(options.rendererDir);
   const ipc = bindIpc(core, (event) => isTrustedSender(event, (wc) => windows.owns(wc), isAppUrl));
   const state = new WindowStateStore(join(dataDir, WINDOW_STATE_FILE));
   const openWindow = () =>
     createMainWindow({ preload: options.preload, url: devServerUrl ?? APP_ENTRY_URL, registry: windows, state });
   openWindow();
+  // Only now: with no window at all in between, the app would quit.
+  upgrade?.close();
 
   app.on('activate', () => {
     // macOS: clicking the dock icon with no window open.

@@ -12,6 +12,8 @@ import { CONTENT_SECURITY_POLICY } from '../core/http/server';
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'harbor';
 export const APP_ENTRY_URL = `${APP_SCHEME}://${APP_HOST}/index.html`;
+/** The page shown while an older office database is upgraded (shell/upgrade.ts). */
+export const APP_UPGRADE_URL = `${APP_SCHEME}://${APP_HOST}/upgrade.html`;
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

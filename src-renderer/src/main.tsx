@@ -3,7 +3,7 @@ import '@mantine/notifications/styles.css';
 import '@mantine/spotlight/styles.css';
 import './app.css';
 import './i18n';
-import { createTheme, localStorageColorSchemeManager, MantineProvider } from '@mantine/core';
+import { MantineProvider } from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
 import { QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode } from 'react';
@@ -11,14 +11,8 @@ import { createRoot } from 'react-dom/client';
 import { HashRouter } from 'react-router';
 import { createQueryClient } from './api/hooks';
 import { App } from './app/App';
+import { colorSchemeManager, theme } from './theme';
 
-const theme = createTheme({
-  primaryColor: 'blue',
-  defaultRadius: 'md',
-  fontFamily:
-    '-apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", "Noto Sans SC", sans-serif',
-});
-const colorSchemeManager = localStorageColorSchemeManager({ key: 'harbor.colorScheme' });
 const queryClient = createQueryClient();
 
 createRoot(document.getElementById('root')!).render(

@@ -53,3 +53,18 @@ export interface HarborBridge {
   ): Promise<Result<MethodOutput<M>>>;
   on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void): () => void;
 }
+
+/** How far the upgrade of an older office database has come (the desktop shows it before the app opens). */
+export interface UpgradeStatus {
+  /** `copy`: the safety copy of the file; `migrate`: the schema migrations. */
+  stage: 'copy' | 'migrate';
+  /** 0 to 100, never going back. */
+  percent: number;
+}
+
+/** The surface the upgrade window's preload exposes as `window.harborUpgrade`. */
+export interface UpgradeBridge {
+  onProgress(listener: (status: UpgradeStatus) => void): () => void;
+  /** Stops the upgrade and quits Harbor; the database keeps its version. */
+  cancel(): Promise<void>;
+}
