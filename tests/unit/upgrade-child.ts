@@ -17,7 +17,7 @@ process.stdin.on('data', (bytes: Buffer) => {
   Atomics.add(open, 0, bytes.length);
   Atomics.notify(open, 0);
 });
-runUpgrade(pending, { gate, onProgress: (progress) => process.stdout.write(`${JSON.stringify(progress)}\n`) }).then(
+runUpgrade(pending, { gate, sliceRows: 1_000, onProgress: (progress) => process.stdout.write(`${JSON.stringify(progress)}\n`) }).then(
   (result) => {
     process.stdout.write(`done ${JSON.stringify(result)}\n`);
     process.exit(0);

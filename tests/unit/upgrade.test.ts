@@ -23,6 +23,8 @@ import Database from 'better-sqlite3';
 const ROOT = join(import.meta.dirname, '../..');
 const BUNDLE = join(ROOT, 'node_modules/.cache/harbor-upgrade-kill');
 const CONTACTS = 3_000;
+/** Smaller than the app's slices, so a few thousand contacts take several. */
+const SLICE_ROWS = 1_000;
 const PHRASES = ['李丽芳', '130000012', 'u1234@', 'manager', 'wx_15', '海港12', 'seattle'];
 
 const dirs: string[] = [];
@@ -86,7 +88,7 @@ describe('upgrading an older office in a worker thread', () => {
     expect(pending).toMatchObject({ file: office.file, from: OLD_VERSION, to: SCHEMA_VERSION });
 
     const seen: MigrateProgress[] = [];
-    const result = await runUpgrade(pending!, { onProgress: (p) => seen.push(p) });
+    const result = await runUpgrade(pending!, { sliceRows: SLICE_ROWS, onProgress: (p) => seen.push(p) });
     expect(result).toMatchObject({ from: OLD_VERSION, to: SCHEMA_VERSION });
 
     const total = seen[0]!.total;
@@ -146,6 +148,7 @@ describe('upgrading an older office in a worker thread', () => {
     const seen: MigrateProgress[] = [];
     const upgrading = runUpgrade(pendingUpgrade(office.dir, office.keyStore)!, {
       gate,
+      sliceRows: SLICE_ROWS,
       signal: cancel.signal,
       onProgress: (p) => {
         seen.push(p);
