@@ -6,14 +6,14 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startBrowserMode } from '../../src-main/browser-mode';
 import { openCore } from '../../src-main/core';
 import { applyKey, openDatabase } from '../../src-main/core/db/connection';
 import { FileKeyStore } from '../../src-main/core/db/keystore';
-import { SCHEMA_VERSION, schemaVersionOf, type MigrateProgress } from '../../src-main/core/db/migrate';
+import { KEPT_SAFETY_COPIES, keepSafetyCopy, SCHEMA_VERSION, schemaVersionOf, type MigrateProgress } from '../../src-main/core/db/migrate';
 import { pendingUpgrade, runUpgrade, UpgradeCancelled } from '../../src-main/core/db/upgrade';
 import { bundleForNode } from '../helpers/bundle';
 import { makeTestCore, tempDir } from '../helpers/core';
@@ -199,6 +199,23 @@ describe('upgrading an older office in a worker thread', () => {
     } finally {
       await mode.close();
     }
+  });
+});
+
+describe('safety copies', () => {
+  it('keeps the newest copies only: each is as big as the database', () => {
+    const dir = tempDir('harbor-copies-');
+    dirs.push(dir);
+    const file = join(dir, 'harbor.db');
+    writeFileSync(file, 'database bytes');
+    const older = ['harbor.db.pre-v5-1000.bak', 'harbor.db.pre-v6-2000.bak', 'harbor.db.pre-v9-3000.bak'];
+    // Not safety copies of this file: left alone.
+    const others = ['harbor.db.pre-v9-notes.bak', 'other.db.pre-v5-500.bak'];
+    for (const name of [...older, ...others]) writeFileSync(join(dir, name), 'old');
+    const made = keepSafetyCopy(file, 11);
+    expect(readFileSync(made, 'utf8')).toBe('database bytes');
+    expect(KEPT_SAFETY_COPIES).toBe(2);
+    expect(readdirSync(dir).sort()).toEqual(['harbor.db', basename(made), 'harbor.db.pre-v9-3000.bak', ...others].sort());
   });
 });
 

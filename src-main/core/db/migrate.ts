@@ -64,6 +64,9 @@ const CREATE_INDEX = /^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\b[\s\S]*?\bON\s+[`"]?(\w+
 
 /** A safety copy still being written (the process was killed, say): removed before the next one. */
 const PARTIAL = '.partial';
+/** How many upgrade safety copies stay beside the database (the newest). */
+export const KEPT_SAFETY_COPIES = 2;
+const SAFETY_COPY = /^pre-v\d+-(\d+)\.bak$/;
 const COPY_CHUNK = 8 * 1024 * 1024;
 
 export function migrate(db: SqliteDb, file: string | null, migrations: Migration[] = allMigrations, options: MigrateOptions = {}): MigrateResult {
@@ -205,5 +208,11 @@ export function keepSafetyCopy(file: string, version: number, onCopied: (done: n
   }
   renameSync(partial, target);
   fsyncPath(dir);
+  // Copies of older versions go once two newer ones exist: each is as big as the database.
+  const base = `${basename(file)}.`;
+  const copies = readdirSync(dir)
+    .filter((name) => name.startsWith(base) && SAFETY_COPY.test(name.slice(base.length)))
+    .sort((a, b) => Number(SAFETY_COPY.exec(b.slice(base.length))![1]) - Number(SAFETY_COPY.exec(a.slice(base.length))![1]));
+  for (const name of copies.slice(KEPT_SAFETY_COPIES)) rmSync(join(dir, name), { force: true });
   return target;
 }
