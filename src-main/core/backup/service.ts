@@ -21,7 +21,9 @@ import type { BackupConfig, BackupJob, BackupStatus, Retention } from '../../../
 import { backupConfigSchema } from '../../../src-shared/contract/backup';
 import { HarborError } from '../../../src-shared/errors';
 import { appendAudit } from '../auth/audit';
-import type { SqliteDb } from '../db/connection';
+import { openDatabase, type SqliteDb } from '../db/connection';
+import { SCHEMA_VERSION, schemaVersionOf } from '../db/migrate';
+import { runUpgrade, UpgradeCancelled } from '../db/upgrade';
 import type { Services } from '../rpc/context';
 import { readSettings } from '../system/settings';
 import {
@@ -134,6 +136,28 @@ export function dropUnfinishedSafetyCopies(dataDir: string, dbFile: string): num
 /** The number of a safety copy among those of the same millisecond (1 for the first). */
 function copyNumber(name: string): number {
   return Number(/-(\d+)\.db$/.exec(name)?.[1] ?? 1);
+}
+
+/**
+ * A backup of an older Harbor is upgraded before the swap, in the upgrade
+ * worker (db/upgrade.ts) with progress, so the app keeps answering meanwhile;
+ * the swap then finds nothing left to migrate. No safety copy: the backup is one.
+ */
+async function upgradeStaged(staged: string, key: Buffer, progress: Progress, signal: AbortSignal): Promise<void> {
+  const db = openDatabase({ file: staged, key, create: false });
+  let from: number;
+  try {
+    from = schemaVersionOf(db);
+  } finally {
+    db.close();
+  }
+  if (from >= SCHEMA_VERSION) return;
+  try {
+    await runUpgrade({ file: staged, from, to: SCHEMA_VERSION, keys: [key] }, { signal, safetyCopy: false, onProgress: (p) => progress(p.done, p.total, 'upgrade') });
+  } catch (error) {
+    removeDatabaseFile(staged);
+    throw error instanceof UpgradeCancelled ? backupError('cancelled') : error;
+  }
 }
 
 export class BackupService {
@@ -446,6 +470,7 @@ export class BackupService {
         removeDatabaseFile(staged);
         throw backupError('cancelled');
       }
+      await upgradeStaged(staged, fileKey, progress, signal);
       progress(0, 1, 'install');
       await this.host.exclusive(() => this.install(staged, fileKey, contents, path, actor));
       progress(1, 1, 'install');

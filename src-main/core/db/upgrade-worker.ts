@@ -48,7 +48,7 @@ function main(): void {
       request.keys.map((hex) => Buffer.from(hex, 'hex')),
       false,
     );
-    const result = migrate(opened.db, request.file, undefined, {
+    const result = migrate(opened.db, request.safetyCopy === false ? null : request.file, undefined, {
       onProgress: reporter(request.gate ? new Int32Array(request.gate) : null),
       onSafetyCopy: (file) => post({ type: 'copied', file }),
       sliceRows: request.sliceRows,

@@ -36,6 +36,8 @@ export interface UpgradeRequest {
   file: string;
   keys: string[];
   sliceRows?: number;
+  /** False for a file that is a copy already (a restore's staged file): no safety copy is taken. */
+  safetyCopy?: boolean;
   /** Tests only: the worker waits after its n-th progress until the first Int32 here is at least n. */
   gate?: SharedArrayBuffer;
 }
@@ -82,6 +84,8 @@ export interface RunUpgradeOptions {
   /** Aborting terminates the worker; the promise then rejects with UpgradeCancelled once the thread has stopped. */
   signal?: AbortSignal;
   sliceRows?: number;
+  /** See UpgradeRequest. */
+  safetyCopy?: boolean;
   gate?: SharedArrayBuffer;
 }
 
@@ -96,6 +100,7 @@ export function runUpgrade(pending: PendingUpgrade, options: RunUpgradeOptions =
       file: pending.file,
       keys: pending.keys.map((key) => key.toString('hex')),
       sliceRows: options.sliceRows,
+      safetyCopy: options.safetyCopy,
       gate: options.gate,
     };
     const worker: Worker = startWorkerScript(import.meta.url, './upgrade-worker.ts', 'upgrade-worker.js', request);

@@ -261,10 +261,17 @@ describe('backups through the dispatcher', () => {
       now: Date.now(),
     });
     expect(made.contents.schemaVersion).toBe(2);
+    const upgrade: { done: number; total: number }[] = [];
+    c.events.on('job.progress', (p) => p.stage === 'restore.upgrade' && upgrade.push({ done: p.done, total: p.total }));
     const { jobId } = await c.ok('backup.restore', { path: made.path, password: BACKUP_PASSWORD }, token);
     expect(await c.backup.waitFor(jobId)).toMatchObject({ state: 'done' });
     expect(c.services.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(c.services.db.prepare('SELECT username FROM users').all()).toEqual([{ username: 'old.admin' }]);
+    // Upgraded in the upgrade worker before the swap, with its own progress, and without a safety copy of the staged file.
+    expect(upgrade.length).toBeGreaterThan(0);
+    expect(upgrade.map((p) => p.done)).toEqual([...upgrade.map((p) => p.done)].sort((a, b) => a - b));
+    expect(upgrade.at(-1)!.done).toBe(upgrade.at(-1)!.total);
+    expect(readdirSync(c.dir).filter((n) => n.includes('.restoring'))).toEqual([]);
   });
 
   it('restores onto a fresh install (first run), without a session', async () => {
