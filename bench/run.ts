@@ -6,6 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
 import { suites } from './suites';
 import type { Measure } from './lib';
 
@@ -24,7 +25,11 @@ async function main(): Promise<void> {
   };
   for (const suite of suites) {
     if (values.only && !values.only.includes(suite.name)) continue;
+    // Progress goes to stderr: stdout carries the JSON lines only.
+    console.error(`bench: ${suite.name}${values.quick ? ' (quick)' : ''}...`);
+    const t0 = performance.now();
     await suite.run({ quick: values.quick, report });
+    console.error(`bench: ${suite.name} took ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
     report({ name: `${suite.name}.peakRss`, unit: 'MB', value: Math.round(peakRss / 1024 / 1024) });
   }

@@ -1,5 +1,5 @@
 /**
- * Planner statistics refresh of 1,000,000 contacts (`--quick`: 100,000) in an
+ * Planner statistics refresh of 1,000,000 contacts (`--quick`: 200,000) in an
  * encrypted file: the main thread's slowest stall (event-loop delay) while a
  * refresh runs, the main thread's time spent in refresh steps, the slowest
  * call answered meanwhile, and the refresh's duration. Measured for the
