@@ -239,6 +239,8 @@ export class ApplyWorker {
     if (!worker) return;
     await new Promise<void>((resolve) => {
       worker.once('exit', () => resolve());
+      // Held while it ends, so a caller awaiting this at shutdown (a script, the CLI) is not cut off by an idle event loop.
+      worker.ref();
       worker.postMessage({ op: 'close' } satisfies ApplyRequest);
       setTimeout(() => void worker.terminate(), RELEASE_TIMEOUT_MS).unref();
     });

@@ -4,7 +4,8 @@
  * merged; a worker that dies mid-batch is reported in the sync status, leaves
  * nothing half-applied, and the next round starts a new one that converges.
  */
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -52,6 +53,30 @@ function count(c: TestCore, sql: string): number {
 }
 
 describe('sync worker thread', () => {
+  it('stopping it is awaited to the end even when nothing else keeps the process running', () => {
+    const dir = tempDir('harbor-stop-');
+    try {
+      const script = join(dir, 'stop.mts');
+      const src = (path: string) => JSON.stringify(join(import.meta.dirname, '../../../src-main', path));
+      writeFileSync(
+        script,
+        `import { openCore } from ${src('core/index.ts')};
+         import { FileKeyStore } from ${src('core/db/keystore.ts')};
+         import { startApplyWorker, stopApplyWorker } from ${src('core/sync/apply.ts')};
+         const core = openCore({ dataDir: ${JSON.stringify(join(dir, 'office'))}, keyStore: new FileKeyStore(${JSON.stringify(join(dir, 'office', 'harbor.key'))}) });
+         startApplyWorker(core.services);
+         await new Promise((resolve) => setTimeout(resolve, 300));
+         await stopApplyWorker(core.services);
+         console.log('stopped');
+         core.close();`,
+      );
+      const run = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: join(import.meta.dirname, '../../..'), encoding: 'utf8', timeout: 30_000 });
+      expect({ status: run.status, stdout: run.stdout.trim() }).toEqual({ status: 0, stdout: 'stopped' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('applies a large batch in another thread while the main thread answers calls and commits its own writes', async () => {
     const a = core();
     const b = core();
