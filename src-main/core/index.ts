@@ -17,11 +17,13 @@ import { CoreEvents } from './events';
 import type { Services } from './rpc/context';
 import { Dispatcher } from './rpc/dispatcher';
 import { handlers } from './rpc/handlers';
-import { BackupService, dropUnfinishedSafetyCopies } from './backup/service';
+import { dropUnfinishedSafetyCopies } from './backup/safety';
+import { BackupService } from './backup/service';
 import { applyWorkerFor, registerSyncDatabase, releaseSyncDatabase, syncStatisticsChanged } from './sync/apply';
 import { adoptRestoredSync, syncStateBeforeRestore } from './sync/restore';
+import { DB_FILE } from './paths';
 
-export const DB_FILE = 'harbor.db';
+export { DB_FILE };
 
 export interface CoreOptions {
   dataDir: string;

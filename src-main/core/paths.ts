@@ -1,6 +1,9 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
+/** The office database's file name in the data folder. */
+export const DB_FILE = 'harbor.db';
+
 /**
  * The default data folder, the same one Electron's `app.getPath('userData')`
  * gives the desktop app, so both modes open the same office.

@@ -44,6 +44,7 @@ import {
 } from './archive';
 import type { Progress } from './copy';
 import { fsyncPath } from './fsync';
+import { SAFETY_DIR } from './safety';
 import { deriveBackupKey, kdfSchema, newKdfParams } from './kdf';
 import { selectRetained } from './retention';
 import { isOverdue, nextRunAt } from './schedule';
@@ -51,7 +52,6 @@ import { isOverdue, nextRunAt } from './schedule';
 export const DEFAULT_RETENTION: Retention = { keepLast: 10, daily: 7, weekly: 4, monthly: 12 };
 /** After a failed scheduled backup (USB unplugged, share offline): try again this much later. */
 export const RETRY_MS = 5 * 60_000;
-export const SAFETY_DIR = 'safety-copies';
 /** Safety copies kept after a restore: each is a whole database, so older ones go. */
 export const SAFETY_COPIES_KEPT = 3;
 
@@ -104,33 +104,6 @@ export function backupServiceOf(services: Services): BackupService {
   const service = registry.get(services);
   if (!service) throw new HarborError('INTERNAL');
   return service;
-}
-
-/**
- * A restore hard-links the database into the safety folder, then renames the
- * restored file over it. Killed between the two, the live database and its
- * "safety copy" are one file, and every later write would change that copy
- * too (a crash in the middle of a checkpoint would leave it torn). The
- * restore never happened, so the copy is not needed: it goes, before the
- * database is opened. Returns how many went.
- */
-export function dropUnfinishedSafetyCopies(dataDir: string, dbFile: string): number {
-  const dir = join(dataDir, SAFETY_DIR);
-  if (!existsSync(dir) || !existsSync(dbFile)) return 0;
-  // bigint: file ids on Windows do not fit a double.
-  const live = statSync(dbFile, { bigint: true });
-  if (live.nlink < 2n) return 0;
-  let dropped = 0;
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    const st = statSync(path, { bigint: true });
-    if (st.ino === live.ino && st.dev === live.dev) {
-      rmSync(path);
-      dropped++;
-    }
-  }
-  if (dropped > 0) fsyncPath(dir);
-  return dropped;
 }
 
 /** The number of a safety copy among those of the same millisecond (1 for the first). */
