@@ -475,6 +475,21 @@ describe('search', () => {
 });
 
 describe('timeline, notes, merge, recycle bin', () => {
+  it('finds the records merged into one through their index, whatever the planner statistics of a big office say', async () => {
+    const db = core.services.db;
+    db.exec('ANALYZE');
+    // The statistics the refresh computes for a million contacts, none merged: a plain index of merged_into says
+    // every row has the same value, so "merged_into = ?" would be planned as a read of every record.
+    const partial = /WHERE/i.test(db.prepare("SELECT sql FROM sqlite_schema WHERE name = 'contacts_merged'").pluck().get() as string);
+    db.prepare("DELETE FROM sqlite_stat1 WHERE tbl = 'contacts'").run();
+    const stat = db.prepare("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('contacts', ?, ?)");
+    stat.run('sqlite_autoindex_contacts_1', '1000000 1');
+    stat.run('contacts_merged', partial ? '0 0' : '1000000 1000000');
+    db.exec('ANALYZE sqlite_schema');
+    const plan = (db.prepare('EXPLAIN QUERY PLAN SELECT * FROM contacts WHERE merged_into = ?').all('x') as { detail: string }[]).map((r) => r.detail).join(' ');
+    expect(plan).toContain('USING INDEX contacts_merged');
+  });
+
   it('shows creation, each field change with old and new value and who, and notes', async () => {
     const c = await contact({ familyName: '陈', givenName: '静', title: '经理' });
     clock += 60_000;

@@ -213,4 +213,14 @@ export const migrations: Migration[] = [
       "CREATE INDEX `contacts_owner` ON `contacts` (`owner_id`,`name_key`,`given_key`) WHERE \"contacts\".\"deleted_at\" IS NULL;"
     ],
   },
+  {
+    version: 12,
+    tag: "0011_merged_partial",
+    statements: [
+      "-- The merged-into indexes hold only merged records. As plain indexes of a column that is NULL\n-- almost everywhere, their planner statistics said \"merged_into = ?\" matches every row, and a\n-- record's timeline then read the whole table to find the records merged into it.\nDROP INDEX `companies_merged`;",
+      "CREATE INDEX `companies_merged` ON `companies` (`merged_into`) WHERE \"companies\".\"merged_into\" IS NOT NULL;",
+      "DROP INDEX `contacts_merged`;",
+      "CREATE INDEX `contacts_merged` ON `contacts` (`merged_into`) WHERE \"contacts\".\"merged_into\" IS NOT NULL;"
+    ],
+  },
 ];

@@ -35,7 +35,8 @@ export const companies = sqliteTable(
   },
   (t) => [
     // Partial indexes over live rows: every list sorts one of these, the recycle bin uses the last.
-    index('companies_merged').on(t.mergedInto),
+    // Only merged records: a plain index of a column NULL nearly everywhere makes planner statistics say "merged_into = ?" matches every row.
+    index('companies_merged').on(t.mergedInto).where(sql`${t.mergedInto} IS NOT NULL`),
     index('companies_name').on(t.nameKey).where(live(t)),
     index('companies_owner').on(t.ownerId, t.nameKey).where(live(t)),
     index('companies_updated').on(t.updatedAt).where(live(t)),
@@ -91,7 +92,8 @@ export const contacts = sqliteTable(
     mergedInto: text('merged_into'),
   },
   (t) => [
-    index('contacts_merged').on(t.mergedInto),
+    // Only merged records: a plain index of a column NULL nearly everywhere makes planner statistics say "merged_into = ?" matches every row.
+    index('contacts_merged').on(t.mergedInto).where(sql`${t.mergedInto} IS NOT NULL`),
     // Name order is name, then given name: a given-name prefix is tested on the entries of the name order (customers/list.ts).
     index('contacts_name').on(t.nameKey, t.givenKey).where(live(t)),
     index('contacts_given').on(t.givenKey).where(live(t)),
