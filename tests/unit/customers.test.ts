@@ -181,10 +181,23 @@ describe('lists', () => {
   });
 
   it('counts every filter of either kind on an index that exists, the same with and without planner statistics', async () => {
-    const co = await company('锦程物流', { city: '深圳市', industry: '物流运输' });
-    await contact({ familyName: '李', givenName: '娜', companyId: co.id, city: '深圳市' });
+    const tag = await core.ok('tags.save', { name: '重点客户', color: 'red' }, admin);
+    const co = await company('锦程物流', { city: '深圳市', industry: '物流运输', tagIds: [tag.id] });
+    await contact({ familyName: '李', givenName: '娜', companyId: co.id, city: '深圳市', tagIds: [tag.id] });
     const me = (await core.ok('auth.me', {}, admin)).user.id;
-    const filters = [{}, { ownerId: me }, { ownerId: null }, { city: '深圳市' }, { province: '广东省' }, { industry: '物流运输' }, { companyId: co.id }, { updatedFrom: 0 }, { createdFrom: 0, createdTo: 2 ** 40 }];
+    const filters = [
+      {},
+      { ownerId: me },
+      { ownerId: null },
+      { city: '深圳市' },
+      { province: '广东省' },
+      { industry: '物流运输' },
+      { companyId: co.id },
+      { updatedFrom: 0 },
+      { createdFrom: 0, createdTo: 2 ** 40 },
+      { tagIds: [tag.id] },
+      { tagIds: [tag.id], city: '深圳市' },
+    ];
     const totals = async () => {
       const out: number[] = [];
       for (const filter of filters) out.push((await core.ok('contacts.list', { filter }, admin)).total, (await core.ok('companies.list', { filter }, admin)).total);
@@ -194,6 +207,8 @@ describe('lists', () => {
     // The company and its contact are found by city, industry and company.
     expect(before.slice(6, 8).every((n) => n >= 1)).toBe(true);
     expect(before[12]).toBe(1);
+    // Tagged: one contact and one company, alone and with a city.
+    expect(before.slice(18)).toEqual([1, 1, 1, 1]);
     core.services.db.exec('ANALYZE');
     expect(await totals()).toEqual(before);
   });

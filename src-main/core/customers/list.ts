@@ -16,9 +16,10 @@ export const TOTAL_CAP = 10_001;
  * and the second `total`: the sort index wins above sqrt(need * records)
  * matches (1,600 of 50,000 records for a first page, 7,100 of a million).
  * Each row read costs a decrypted page once another connection's commit has
- * emptied the cache, so the rows read are what counts.
+ * emptied the cache, so the rows read are what counts. A capped total means
+ * more matches than it says, all of which the filter's index would visit.
  */
-const readsSortIndex = (total: number, need: number, records: number) => total * total > need * records;
+const readsSortIndex = (total: number, need: number, records: number) => total >= TOTAL_CAP || total * total > need * records;
 
 /**
  * Sizes and costs that choose how a text-filtered list is read. Every choice
@@ -118,7 +119,8 @@ export function whereClause(ctx: CallContext, kind: RecordKind, filter: ListFilt
     else add(`${col('owner_id')} = ?`, filter.ownerId);
   }
   for (const tagId of filter.tagIds ?? []) {
-    add('EXISTS (SELECT 1 FROM record_tags rt WHERE rt.record_id = r.id AND rt.tag_id = ? AND rt.deleted_at IS NULL)', tagId);
+    // A set of the tag's records, which SQLite can also start from (a rare tag); as EXISTS it was tested on every record.
+    add(`${sortIndex ? '+' : ''}r.id IN (SELECT rt.record_id FROM record_tags rt WHERE rt.tag_id = ? AND rt.deleted_at IS NULL)`, tagId);
   }
   if (filter.categoryId) add(`${col('category_id')} = ?`, filter.categoryId);
   if (filter.province) add(`${col('province')} = ?`, filter.province);
@@ -144,7 +146,8 @@ export function whereClause(ctx: CallContext, kind: RecordKind, filter: ListFilt
  * live record, small entries) otherwise.
  */
 function countIndex(ctx: CallContext, kind: RecordKind, filter: ListFilter): string | null {
-  if (!seesAll(ctx)) return null;
+  // A tag's records are counted from the tag's own index.
+  if (!seesAll(ctx) || (filter.tagIds?.length ?? 0) > 0) return null;
   const table = TABLE[kind];
   if (filter.companyId && kind === 'contact') return 'contacts_company';
   if (filter.city) return `${table}_city`;
