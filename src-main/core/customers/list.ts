@@ -127,7 +127,7 @@ export function whereClause(ctx: CallContext, kind: RecordKind, filter: ListFilt
   if (filter.city) add(`${col('city')} = ?`, filter.city);
   if (filter.industry) {
     if (kind === 'company') add(`${col('industry')} = ?`, filter.industry);
-    else add('r.company_id IN (SELECT id FROM companies WHERE industry = ?)', filter.industry);
+    else add(`${col('company_id')} IN (SELECT id FROM companies WHERE industry = ?)`, filter.industry);
   }
   if (filter.companyId && kind === 'contact') add(`${col('company_id')} = ?`, filter.companyId);
   if (filter.createdFrom !== undefined) add(`${col('created_at')} >= ?`, filter.createdFrom);
@@ -149,7 +149,8 @@ function countIndex(ctx: CallContext, kind: RecordKind, filter: ListFilter): str
   // A tag's records are counted from the tag's own index.
   if (!seesAll(ctx) || (filter.tagIds?.length ?? 0) > 0) return null;
   const table = TABLE[kind];
-  if (filter.companyId && kind === 'contact') return 'contacts_company';
+  // A company's contacts, and the contacts of an industry's companies, through their company.
+  if ((filter.companyId || filter.industry) && kind === 'contact') return 'contacts_company';
   if (filter.city) return `${table}_city`;
   if (filter.province) return `${table}_province`;
   if (filter.industry && kind === 'company') return 'companies_industry';
@@ -189,8 +190,12 @@ interface TextWhere {
   matches: number | null;
   candidates: number | null;
   member: ((drive: boolean) => TextCondition) | null;
-  /** The conditions not covered by `member`, for a read expected to step over `walk` entries. */
-  check: (walk: number) => TextCondition | null;
+  /**
+   * The conditions not covered by `member`, for a read expected to step over
+   * `walk` entries: of the sort index, or (`onSortIndex` false) of a filter's
+   * index, whose entries hold none of the text's columns.
+   */
+  check: (walk: number, onSortIndex?: boolean) => TextCondition | null;
   /** The estimated share of records matching the whole text. */
   density: number;
 }
@@ -205,10 +210,13 @@ function textWhere(kind: RecordKind, parts: TextPart[], sortColumns: string[], r
   const known = parts.filter((p) => p.rowids !== null).sort((a, b) => a.rowids!.length - b.rowids!.length);
   const open = parts.filter((p) => p.rowids === null);
   const share = parts.reduce((d, p) => d * density(p, records), 1);
-  const conditions = (list: TextPart[], walk: number): TextCondition | null =>
-    list.length === 0 ? null : and(...list.map((p) => partCondition(kind, p, sortColumns, testsOnRow(p, sortColumns, walk))));
+  const conditions = (list: TextPart[], walk: number, onSortIndex: boolean): TextCondition | null => {
+    const indexed = onSortIndex ? sortColumns : [];
+    return list.length === 0 ? null : and(...list.map((p) => partCondition(kind, p, indexed, testsOnRow(p, indexed, walk))));
+  };
   const nonEmpty = (c: TextCondition | null) => (c?.sql ? c : null);
-  if (known.length === 0) return { matches: null, candidates: null, member: null, check: (walk) => nonEmpty(conditions(open, walk)), density: share };
+  if (known.length === 0)
+    return { matches: null, candidates: null, member: null, check: (walk, onSortIndex = true) => nonEmpty(conditions(open, walk, onSortIndex)), density: share };
   let rowids = known[0]!.rowids!;
   for (const other of known.slice(1)) {
     const set = new Set(other.rowids);
@@ -216,7 +224,8 @@ function textWhere(kind: RecordKind, parts: TextPart[], sortColumns: string[], r
   }
   // A short word found only through its prefixes on the sort index's columns (a surname sorted by name) is tested on its entries.
   const bounded = known.filter((p) => p.ranges?.every((r) => r.count === 0 || sortColumns.includes(r.column)));
-  const check = (walk: number) => (rowids.length > 0 ? nonEmpty(and(conditions(open, walk), conditions(bounded, walk))) : null);
+  const check = (walk: number, onSortIndex = true) =>
+    rowids.length > 0 ? nonEmpty(and(conditions(open, walk, onSortIndex), onSortIndex ? conditions(bounded, walk, true) : null)) : null;
   const json = rowids.length > textPlan.fewMatches ? JSON.stringify(rowids) : '';
   // `drive` lets SQLite start from the candidates (rowid lookups); otherwise it tests them on each index entry's rowid.
   const member = (drive: boolean): TextCondition =>
@@ -247,9 +256,17 @@ export function listRows(
   let scanKey: string | null = null;
   const records = Math.max(1, (ctx.db.prepare(`SELECT max(rowid) FROM ${table}`).pluck().get() as number | null) ?? 1);
   const need = input.offset + input.limit;
+  // The filter's index, when the page is read through it (SQLite's statistics may call a filter unselective that the count found selective).
+  let pageIndex: string | null = null;
+  const filterIndex = countIndex(ctx, kind, input.filter);
   if (parts.length === 0) {
-    total = count(indexed, countIndex(ctx, kind, input.filter));
-    page = readsSortIndex(total, need, records) ? whereClause(ctx, kind, input.filter, keys) : indexed;
+    total = count(indexed, filterIndex);
+    if (total === 0) return { rows: [], total: 0 };
+    if (readsSortIndex(total, need, records)) page = whereClause(ctx, kind, input.filter, keys);
+    else {
+      page = indexed;
+      pageIndex = filterIndex;
+    }
   } else {
     const text = textWhere(kind, parts, keys, records);
     if (text.matches === 0) return { rows: [], total: 0 };
@@ -264,7 +281,7 @@ export function listRows(
     if (plain && text.matches !== null) total = Math.min(text.matches, TOTAL_CAP);
     else if (plain && parts.length === 1) total = TOTAL_CAP; // one part with at least the cap of matches
     else if (text.candidates !== null && text.candidates <= textPlan.countFromCandidates) total = count(and(unindexed, member(true), text.check(visiting)));
-    else total = count(and(indexed, member(false), text.check(counting)), countIndex(ctx, kind, input.filter));
+    else total = count(and(indexed, member(false), text.check(counting, filterIndex === null)), filterIndex);
     if (total === 0) return { rows: [], total: 0 };
     const split = plain && parts.length === 1 && !few ? pageBySortPrefix(ctx, kind, parts[0]!, keys, input) : null;
     if (split) return split;
@@ -272,7 +289,10 @@ export function listRows(
     if (checked) return { rows: checked, total };
     if (few) page = and(unindexed, member(true), text.check(visiting));
     // The filter's index holds about `total / density` entries.
-    else if (indexed.narrowed && !readsSortIndex(total, need, records)) page = and(indexed, member(false), text.check(total / text.density));
+    else if (indexed.narrowed && !readsSortIndex(total, need, records)) {
+      page = and(indexed, member(false), text.check(total / text.density, filterIndex === null));
+      pageIndex = filterIndex;
+    }
     else {
       page = and(unindexed, member(false), text.check(need / text.density));
       if (keys.every((k) => NOT_NULL_KEYS.has(k))) scanKey = JSON.stringify([kind, input.filter, keys, input.dir, ctx.session!.user.id, seesAll(ctx)]);
@@ -283,7 +303,7 @@ export function listRows(
   if (start) page = and(page, { sql: `(${[...keys.map((k) => `r.${k}`), 'r.rowid'].join(', ')}) ${dir === 'ASC' ? '>=' : '<='} (${start.map(() => '?').join(', ')})`, params: start });
   const order = orderBy(keys, dir);
   const rows = ctx.db
-    .prepare(`SELECT r.* FROM ${table} r WHERE ${page.sql} ORDER BY ${order} LIMIT ? OFFSET ?`)
+    .prepare(`SELECT r.* FROM ${table} r ${pageIndex ? `INDEXED BY ${pageIndex}` : ''} WHERE ${page.sql} ORDER BY ${order} LIMIT ? OFFSET ?`)
     .all(...page.params, input.limit, input.offset) as Raw[];
   if (scanKey && !start && input.offset === 0 && rows.length > 0) {
     const first = rows[0]!;

@@ -97,7 +97,8 @@ export const contacts = sqliteTable(
     // Name order is name, then given name: a given-name prefix is tested on the entries of the name order (customers/list.ts).
     index('contacts_name').on(t.nameKey, t.givenKey).where(live(t)),
     index('contacts_given').on(t.givenKey).where(live(t)),
-    index('contacts_company').on(t.companyId),
+    // With deleted_at: a company's (or an industry's) live contacts are counted on the index alone.
+    index('contacts_company').on(t.companyId, t.deletedAt),
     index('contacts_company_name').on(t.companyKey).where(live(t)),
     index('contacts_owner').on(t.ownerId, t.nameKey, t.givenKey).where(live(t)),
     index('contacts_owner_updated').on(t.ownerId, t.updatedAt).where(live(t)),
